@@ -1,0 +1,219 @@
+import { execFile } from "node:child_process";
+import { cpus } from "node:os";
+import { promisify } from "node:util";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { GetProductRequestSchema, ProductService } from "@shop/gen/shop/product/v1/product_pb";
+import { createPostgres } from "@shop/platform/postgres";
+import { createTestDatabase } from "@shop/platform/testing";
+import pino from "pino";
+import { seedDemoCatalog } from "../services/product/src/seed.js";
+import { createDrizzleProductStore } from "../services/product/src/store.js";
+import { cpuSeconds } from "./cpu-time.js";
+import { writeGrpcRequestFile } from "./grpc-body.js";
+import { runH2load } from "./h2load.js";
+import { type SpawnedServer, spawnServer } from "./spawn-server.js";
+import { formatRatio, median } from "./stats.js";
+
+const run = promisify(execFile);
+
+export interface B2Options {
+  readonly rounds: number;
+  readonly requestsPerRound: number;
+  readonly productPort: number;
+  readonly edgePort: number;
+  readonly latencySeconds: number;
+}
+
+interface Throughput {
+  readonly perSecond: number;
+  readonly perCpuSecond: number;
+}
+
+/**
+ * B2: `GET /v1/products/{id}` through the edge vs the same GetProduct called directly over gRPC.
+ * The product service (real, on Postgres) and the edge run on CPU 0; load comes from CPU 1.
+ * Efficiency is requests per CPU-second of (edge + product) vs (product alone), from /proc CPU
+ * counters around each run; then the edge's added p99 at half of the edge's saturation rate, from an
+ * open-loop generator. The edge runs as deployed: rate limiting in Redis on (with a bucket big
+ * enough not to reject), request logs, metrics.
+ */
+export async function runB2(options: B2Options): Promise<string> {
+  const database = await createTestDatabase({ prefix: "bench_b2" });
+  const servers: SpawnedServer[] = [];
+  try {
+    const product = await spawnServer(
+      "services/product/src/main.ts",
+      { PORT: String(options.productPort), DATABASE_URL: database.url, LOG_LEVEL: "info" },
+      0,
+      60_000,
+      "serving",
+    );
+    servers.push(product);
+    const productId = await seedOneProduct(database.url, options.productPort);
+    const edge = await spawnServer(
+      "edge/src/main.ts",
+      {
+        EDGE_PORT: String(options.edgePort),
+        PRODUCT_URL: `http://127.0.0.1:${options.productPort}`,
+        RATE_LIMIT_CAPACITY: "100000000",
+        RATE_LIMIT_REFILL_PER_SECOND: "100000000",
+        RATE_LIMIT_KEY_PREFIX: `bench:b2:${process.pid}:`,
+        LOG_LEVEL: "info",
+      },
+      0,
+      60_000,
+      "listening",
+    );
+    servers.push(edge);
+    const restUrl = `http://127.0.0.1:${options.edgePort}/v1/products/${productId}`;
+    const probe = await fetch(restUrl);
+    if (probe.status !== 200) throw new Error(`edge answered ${probe.status} for ${restUrl}`);
+
+    const bodyFile = await writeGrpcRequestFile("b2-get-product", GetProductRequestSchema, { id: productId });
+    const grpcUrl = `http://127.0.0.1:${options.productPort}/shop.product.v1.ProductService/GetProduct`;
+    const productPid = product.process.pid as number;
+    const edgePid = edge.process.pid as number;
+
+    const direct = () =>
+      measure([productPid], () =>
+        runH2load({
+          url: grpcUrl,
+          bodyFile,
+          requests: options.requestsPerRound,
+          clients: 8,
+          streamsPerClient: 16,
+          cpu: 1,
+        }),
+      );
+    const viaEdge = () =>
+      measure([productPid, edgePid], () =>
+        runH2load({
+          url: restUrl,
+          protocol: "http1",
+          requests: options.requestsPerRound,
+          clients: 32,
+          streamsPerClient: 1,
+          cpu: 1,
+        }),
+      );
+    await direct();
+    await viaEdge(); // warm-up
+    const directRuns: Throughput[] = [];
+    const edgeRuns: Throughput[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      directRuns.push(await direct());
+      edgeRuns.push(await viaEdge());
+      console.log(
+        `B2 round ${round}: direct ${Math.round(directRuns.at(-1)?.perCpuSecond ?? 0)} req/CPU-s, edge ${Math.round(edgeRuns.at(-1)?.perCpuSecond ?? 0)} req/CPU-s`,
+      );
+    }
+    const edgeSaturation = median(edgeRuns.map((r) => r.perSecond));
+    const halfRate = Math.max(50, Math.round(edgeSaturation / 2));
+    const directLatency = await probeLatency("grpc", grpcUrl, halfRate, options.latencySeconds, bodyFile);
+    const edgeLatency = await probeLatency("http", restUrl, halfRate, options.latencySeconds);
+    return report(options, directRuns, edgeRuns, halfRate, directLatency, edgeLatency);
+  } finally {
+    for (const server of servers.reverse()) await server.stop();
+    await database.drop();
+  }
+}
+
+/** Seeds the demo catalog straight into the product database and returns one product's id. */
+async function seedOneProduct(databaseUrl: string, productPort: number): Promise<string> {
+  const pg = createPostgres({ url: databaseUrl, logger: pino({ level: "silent" }), max: 1 });
+  try {
+    await seedDemoCatalog(createDrizzleProductStore(pg.db));
+  } finally {
+    await pg.close();
+  }
+  const client = createClient(
+    ProductService,
+    createGrpcTransport({ baseUrl: `http://127.0.0.1:${productPort}` }),
+  );
+  const { products } = await client.listProducts({ pageSize: 1 });
+  const id = products[0]?.id;
+  if (!id) throw new Error("the product service lists no products after seeding");
+  return id;
+}
+
+async function measure(
+  pids: number[],
+  load: () => Promise<{ requestsPerSecond: number; succeeded: number; failed: number }>,
+): Promise<Throughput> {
+  const before = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const result = await load();
+  const used = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - before;
+  if (result.failed > 0) throw new Error(`${result.failed} requests failed`);
+  return { perSecond: result.requestsPerSecond, perCpuSecond: result.succeeded / used };
+}
+
+interface Latency {
+  readonly p50: number;
+  readonly p99: number;
+  readonly failures: number;
+  readonly achievedRate: number;
+}
+
+async function probeLatency(
+  mode: "grpc" | "http",
+  url: string,
+  rate: number,
+  seconds: number,
+  bodyFile?: string,
+): Promise<Latency> {
+  const args = [
+    "-c",
+    "1",
+    process.execPath,
+    "--import",
+    "tsx",
+    "bench/latency-probe.ts",
+    mode,
+    url,
+    String(rate),
+    String(seconds),
+  ];
+  if (bodyFile) args.push(bodyFile);
+  const { stdout } = await run("taskset", args, { maxBuffer: 1024 * 1024 });
+  return JSON.parse(stdout.trim().split("\n").at(-1) as string) as Latency;
+}
+
+function report(
+  options: B2Options,
+  directRuns: Throughput[],
+  edgeRuns: Throughput[],
+  halfRate: number,
+  direct: Latency,
+  edge: Latency,
+): string {
+  const directEfficiency = median(directRuns.map((r) => r.perCpuSecond));
+  const edgeEfficiency = median(edgeRuns.map((r) => r.perCpuSecond));
+  const fmt = (v: number) => v.toFixed(2);
+  return `## B2 — REST through the edge vs gRPC direct
+
+Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}.
+The product service (Postgres) and the edge run on CPU 0, the load on CPU 1. Direct: h2load gRPC \`GetProduct\`
+(8 connections × 16 streams). Edge: h2load HTTP/1.1 \`GET /v1/products/{id}\` (32 keep-alive connections); the edge
+as deployed (Redis token bucket on, with a bucket too large to reject; request logs; metrics).
+${options.requestsPerRound} requests per run, ${options.rounds} alternating rounds after a warm-up; medians.
+CPU-seconds are user + system time of the listed processes from /proc (Redis's own CPU is not counted).
+
+| path | median req/s at saturation | median req per CPU-second |
+|---|---:|---:|
+| gRPC direct (product alone) | ${Math.round(median(directRuns.map((r) => r.perSecond)))} | ${Math.round(directEfficiency)} |
+| REST through the edge (edge + product) | ${Math.round(median(edgeRuns.map((r) => r.perSecond)))} | ${Math.round(edgeEfficiency)} |
+
+**B2 efficiency ratio (edge + product) / (product alone): ${formatRatio(edgeEfficiency / directEfficiency)}** — target ≥ 0.50×.
+
+Latency at half of the edge's saturation (${halfRate} req/s, open loop, ${options.latencySeconds} s each):
+
+| path | p50 ms | p99 ms | failures |
+|---|---:|---:|---:|
+| gRPC direct | ${fmt(direct.p50)} | ${fmt(direct.p99)} | ${direct.failures} |
+| REST through the edge | ${fmt(edge.p50)} | ${fmt(edge.p99)} | ${edge.failures} |
+
+**Edge's added p99: ${fmt(edge.p99 - direct.p99)} ms** — target ≤ 2 ms.
+
+Reproduce: \`npm run bench -- b2\` (needs \`h2load\` and \`taskset\`, Postgres and Redis running).`;
+}

@@ -1,0 +1,62 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+export interface H2loadResult {
+  readonly requestsPerSecond: number;
+  readonly succeeded: number;
+  readonly failed: number;
+}
+
+export interface H2loadOptions {
+  readonly url: string;
+  /** "grpc": POSTs `bodyFile` as a gRPC call over h2c; "http1": plain HTTP/1.1 GETs (REST). */
+  readonly protocol?: "grpc" | "http1";
+  readonly bodyFile?: string;
+  readonly requests: number;
+  readonly clients: number;
+  readonly streamsPerClient: number;
+  /** CPU the load generator is pinned to, so it never competes with the server under test. */
+  readonly cpu: number;
+  readonly headers?: Record<string, string>;
+}
+
+/**
+ * Runs h2load (Debian's nghttp2-client) against a gRPC endpoint and parses its summary. h2load is a
+ * C load generator, so on two cores one core drives the load and the other serves it.
+ */
+export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
+  const grpc = (options.protocol ?? "grpc") === "grpc";
+  const headerArgs = Object.entries({
+    ...(grpc ? { "content-type": "application/grpc", te: "trailers" } : {}),
+    ...options.headers,
+  }).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
+  const protocolArgs = grpc ? ["-d", options.bodyFile ?? "/dev/null"] : ["--h1"];
+  const { stdout } = await run(
+    "taskset",
+    [
+      "-c",
+      String(options.cpu),
+      "h2load",
+      "-n",
+      String(options.requests),
+      "-c",
+      String(options.clients),
+      "-m",
+      String(options.streamsPerClient),
+      ...protocolArgs,
+      ...headerArgs,
+      options.url,
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  const rate = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(stdout);
+  const counts = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed/.exec(stdout);
+  if (!rate || !counts) throw new Error(`unexpected h2load output:\n${stdout}`);
+  return {
+    requestsPerSecond: Number(rate[1]),
+    succeeded: Number(counts[1]),
+    failed: Number(counts[2]),
+  };
+}

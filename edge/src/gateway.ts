@@ -1,0 +1,167 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { DescMethodUnary, Registry } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Logger } from "@shop/platform/log";
+import { authorize } from "./auth/authorize.js";
+import type { TokenVerifier } from "./auth/token-verifier.js";
+import { clientAddressOf } from "./http/client-address.js";
+import { describeError, HttpError, writeError } from "./http/error-response.js";
+import { readJsonBody } from "./http/read-json-body.js";
+import type { RateLimiter } from "./rate-limit/token-bucket.js";
+import type { Route, RouteTable } from "./routes/route-table.js";
+import { buildRequestMessage } from "./transcode/build-request.js";
+import { buildResponseJson } from "./transcode/build-response.js";
+import type { Upstreams } from "./upstreams.js";
+
+export interface GatewayOptions {
+  readonly routes: RouteTable;
+  readonly registry: Registry;
+  readonly upstreams: Upstreams;
+  readonly verifier: TokenVerifier;
+  readonly rateLimiter: RateLimiter;
+  readonly bodyLimitBytes: number;
+  readonly trustProxy: boolean;
+  readonly logger: Logger;
+}
+
+export interface GatewayOutcome {
+  /** The route template, or `unmatched`, for metrics and logs. */
+  readonly route: string;
+  readonly status: number;
+}
+
+/**
+ * Serves one REST request through the route table: match (404 / 405), access rule (401 / 403), rate
+ * limit (429), body (413 / 415 / 400), transcoding, the upstream gRPC call, and the JSON response or
+ * error. Every step that can fail on caller input answers 4xx with the JSON error body; only edge
+ * bugs are 500, logged with their cause.
+ */
+export function createGateway(options: GatewayOptions) {
+  const { routes, registry, upstreams, verifier, rateLimiter, logger } = options;
+
+  return async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    requestId: string,
+  ): Promise<GatewayOutcome> {
+    const match = routes.match(req.method ?? "GET", url.pathname);
+    if (match.kind === "not-found") {
+      req.resume();
+      return { route: "unmatched", status: writeError(res, notFound(url.pathname), requestId) };
+    }
+    if (match.kind === "method-not-allowed") {
+      req.resume();
+      const error = new HttpError(
+        405,
+        "method_not_allowed",
+        `${req.method} is not allowed on ${url.pathname}`,
+        {
+          allow: match.allowed.join(", "),
+        },
+      );
+      return { route: "unmatched", status: writeError(res, error, requestId) };
+    }
+    const { route, bindings } = match;
+    const template = route.template.source;
+    try {
+      const authorization = req.headers.authorization;
+      const identity = await authorize(route.access, authorization, verifier);
+      const client = identity ? `user:${identity.userId}` : `ip:${clientAddressOf(req, options.trustProxy)}`;
+      const decision = await rateLimiter.take(`${client}:${route.httpMethod} ${template}`);
+      res.setHeader("ratelimit-limit", String(rateLimiter.capacity));
+      res.setHeader("ratelimit-remaining", String(decision.remaining));
+      if (!decision.allowed) {
+        req.resume();
+        const seconds = String(decision.retryAfterSeconds);
+        throw new HttpError(429, "resource_exhausted", `rate limit exceeded: retry in ${seconds} s`, {
+          "retry-after": seconds,
+        });
+      }
+      const body = await readJsonBody(req, options.bodyLimitBytes);
+      const idempotencyKey = headerValue(req.headers["idempotency-key"]);
+      const message = buildRequestMessage(
+        route,
+        { bindings, query: url.searchParams, body, idempotencyKey },
+        registry,
+      );
+
+      const abort = new AbortController();
+      res.once("close", () => abort.abort());
+      const reply = await upstreams
+        .callUnary(route.method as DescMethodUnary, message, {
+          headers: forwardHeaders(authorization, requestId),
+          signal: abort.signal,
+        })
+        .catch((error: unknown) => {
+          throw publicUpstreamError(error, route);
+        });
+      const text = JSON.stringify(buildResponseJson(route, reply, registry));
+      res.writeHead(200, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(text),
+      });
+      res.end(text);
+      return { route: template, status: 200 };
+    } catch (error) {
+      logFailure(logger, route, requestId, error);
+      return { route: template, status: writeError(res, error, requestId) };
+    }
+  };
+}
+
+/**
+ * Hides transport details (addresses, socket errors) of a failed upstream call from public clients:
+ * Unavailable and DeadlineExceeded get a generic message naming the service; the full error is logged.
+ * Errors the service itself raised (NotFound, InvalidArgument...) pass through unchanged.
+ */
+function publicUpstreamError(error: unknown, route: Route): unknown {
+  const connectError = ConnectError.from(error);
+  const service = route.service.name;
+  if (connectError.code === Code.Unavailable) {
+    return new ConnectError(
+      `${service} is unavailable, try again later`,
+      Code.Unavailable,
+      undefined,
+      undefined,
+      error,
+    );
+  }
+  if (connectError.code === Code.DeadlineExceeded) {
+    return new ConnectError(
+      `${service} did not answer in time`,
+      Code.DeadlineExceeded,
+      undefined,
+      undefined,
+      error,
+    );
+  }
+  return connectError;
+}
+
+function notFound(path: string): HttpError {
+  return new HttpError(404, "not_found", `no route for ${path}`);
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * What the upstream needs to know: who calls (the token) and the request id. The trace context is
+ * not set here: the platform client adds the `traceparent` of its CLIENT span, a child of this
+ * request's SERVER span (which continued the caller's `traceparent`, if any).
+ */
+function forwardHeaders(authorization: string | undefined, requestId: string): Headers {
+  const headers = new Headers();
+  if (authorization) headers.set("authorization", authorization);
+  headers.set("x-request-id", requestId);
+  return headers;
+}
+
+function logFailure(logger: Logger, route: Route, requestId: string, error: unknown): void {
+  const { internal, status } = describeError(error);
+  if (internal) logger.error({ err: error, requestId, route: route.template.source }, "request failed");
+  else if (status >= 500)
+    logger.warn({ err: error, requestId, route: route.template.source }, "upstream failed");
+}

@@ -1,0 +1,43 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+const allowedHeaders = "authorization, content-type, idempotency-key, x-request-id, traceparent";
+const exposedHeaders = "x-request-id, retry-after, ratelimit-limit, ratelimit-remaining";
+
+export interface Cors {
+  /**
+   * Adds CORS headers for an allowed `Origin` and answers preflight requests. Returns true when the
+   * request was a preflight and has been answered (204), so the caller stops there.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+/**
+ * CORS for browser clients on other origins. Why a list: an API that accepts bearer tokens must not
+ * let any web page call it from a user's browser unless the operator allowed that origin; `*`
+ * allows every origin (tokens are sent explicitly, never as cookies, so no credentials mode).
+ */
+export function createCors(allowedOrigins: readonly string[]): Cors {
+  const any = allowedOrigins.includes("*");
+  const origins = new Set(allowedOrigins);
+  return {
+    handle(req, res) {
+      const origin = req.headers.origin;
+      const allowed = origin !== undefined && (any || origins.has(origin));
+      if (allowed) {
+        res.setHeader("access-control-allow-origin", any ? "*" : origin);
+        res.setHeader("access-control-expose-headers", exposedHeaders);
+        if (!any) res.setHeader("vary", "Origin");
+      }
+      const preflight =
+        req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined;
+      if (!preflight) return false;
+      if (allowed) {
+        res.setHeader("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE");
+        res.setHeader("access-control-allow-headers", allowedHeaders);
+        res.setHeader("access-control-max-age", "600");
+      }
+      res.writeHead(204).end();
+      return true;
+    },
+  };
+}

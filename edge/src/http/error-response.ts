@@ -1,0 +1,65 @@
+import type { ServerResponse } from "node:http";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { httpStatusOf } from "./error-status.js";
+
+/** The JSON body of every error the edge returns (also the `Error` schema in the OpenAPI document). */
+export interface ErrorBody {
+  /** The gRPC code in snake case, e.g. `not_found`, as the Connect protocol spells it. */
+  readonly code: string;
+  readonly message: string;
+  readonly requestId: string;
+}
+
+/** An error the edge itself answers with a fixed HTTP status that no gRPC code maps to (413, 415, 405). */
+export class HttpError extends Error {
+  override readonly name = "HttpError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The status and body for any thrown value. ConnectErrors (from upstreams or the edge's own checks)
+ * keep their code and message; anything else is an edge bug and becomes a generic 500 whose cause
+ * the caller logs, so internals never leak to clients.
+ */
+export function describeError(error: unknown): {
+  status: number;
+  code: string;
+  message: string;
+  internal: boolean;
+} {
+  if (error instanceof HttpError)
+    return { status: error.status, code: error.code, message: error.message, internal: false };
+  if (error instanceof ConnectError) {
+    const internal =
+      error.code === Code.Internal || error.code === Code.Unknown || error.code === Code.DataLoss;
+    return {
+      status: httpStatusOf(error.code),
+      code: codeToString(error.code),
+      message: error.rawMessage,
+      internal,
+    };
+  }
+  return { status: 500, code: codeToString(Code.Internal), message: "internal error", internal: true };
+}
+
+/** Writes the JSON error body with its status; headers of an {@link HttpError} are added. */
+export function writeError(res: ServerResponse, error: unknown, requestId: string): number {
+  const { status, code, message } = describeError(error);
+  const body: ErrorBody = { code, message, requestId };
+  if (error instanceof HttpError) for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+  return status;
+}

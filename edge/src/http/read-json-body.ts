@@ -1,0 +1,50 @@
+import type { IncomingMessage } from "node:http";
+import type { JsonValue } from "@bufbuild/protobuf";
+import { badRequest } from "../transcode/bad-request.js";
+import { HttpError } from "./error-response.js";
+
+/**
+ * Reads a request body as JSON, or returns undefined when there is none (no bytes at all).
+ *
+ * Why each rule: a declared or actual size over `limitBytes` is 413 before more bytes are buffered,
+ * so a client cannot exhaust memory; a non-JSON content type is 415, so form posts do not get
+ * misread; malformed JSON is 400 with the parser's position.
+ */
+export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<JsonValue | undefined> {
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && Number(declared) > limitBytes) {
+    req.resume();
+    throw tooLarge(limitBytes);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limitBytes) {
+      req.resume();
+      throw tooLarge(limitBytes);
+    }
+    chunks.push(chunk);
+  }
+  if (size === 0) return undefined;
+  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json" && !type.endsWith("+json")) {
+    throw new HttpError(
+      415,
+      "unsupported_media_type",
+      "request bodies must be JSON (Content-Type: application/json)",
+    );
+  }
+  const text = Buffer.concat(chunks, size).toString("utf8");
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw badRequest(`malformed JSON body: ${(error as Error).message}`);
+  }
+}
+
+function tooLarge(limitBytes: number): HttpError {
+  return new HttpError(413, "payload_too_large", `request body is larger than ${limitBytes} bytes`, {
+    connection: "close",
+  });
+}

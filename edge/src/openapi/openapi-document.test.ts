@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { loadContractsFile } from "../descriptors.js";
+import { createRouteTable } from "../routes/route-table.js";
+import { createOpenApiDocument } from "./openapi-document.js";
+
+const routes = createRouteTable(loadContractsFile().services).routes;
+const doc = createOpenApiDocument(routes) as {
+  paths: Record<string, Record<string, Record<string, unknown>>>;
+  components: { schemas: Record<string, { properties?: Record<string, Record<string, unknown>> }> };
+};
+
+describe("OpenAPI document", () => {
+  it("is valid OpenAPI 3.1", async () => {
+    await SwaggerParser.validate(structuredClone(doc) as never);
+  });
+
+  it("has one operation per REST route, with security only where the access rule needs a token", () => {
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((m) => `${m} ${path}`),
+    );
+    assert.equal(operations.length, routes.length);
+    for (const route of routes) {
+      const op = doc.paths[route.template.source]?.[route.httpMethod.toLowerCase()];
+      assert.ok(op, `${route.httpMethod} ${route.template.source}`);
+      assert.deepEqual(op.security, route.access.kind === "public" ? [] : [{ bearerAuth: [] }]);
+    }
+  });
+
+  it("uses proto3 JSON shapes and the proto comments", () => {
+    const money = doc.components.schemas["shop.common.v1.Money"]?.properties;
+    assert.equal(money?.units?.type, "string");
+    assert.equal(money?.units?.format, "int64");
+    const product = doc.components.schemas["shop.product.v1.Product"]?.properties;
+    assert.equal(product?.createTime?.format, "date-time");
+    assert.equal(product?.createTime?.readOnly, true);
+    assert.match(String(product?.name?.description), /Display name/);
+    const list = doc.paths["/v1/products"]?.get as { parameters: Array<{ name: string; in: string }> };
+    assert.deepEqual(
+      list.parameters.map((p) => `${p.in}:${p.name}`),
+      ["query:pageSize", "query:pageToken", "query:query"],
+    );
+  });
+});

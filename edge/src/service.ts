@@ -1,0 +1,239 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { context } from "@opentelemetry/api";
+import { createKeySet } from "@shop/platform/auth/key-set";
+import { createTokenVerifier } from "@shop/platform/auth/token-verifier";
+import { createLogger, type Logger } from "@shop/platform/log";
+import { createMetrics } from "@shop/platform/metrics";
+import { startHttpServerSpan } from "@shop/platform/tracing/http-server-span";
+import { headerSourceOf } from "@shop/platform/tracing/propagation";
+import { ensureTracing } from "@shop/platform/tracing/tracing";
+import { Redis } from "ioredis";
+import type { TokenVerifier } from "./auth/token-verifier.js";
+import { createUserServiceKeySource } from "./auth/user-service-keys.js";
+import { type EdgeConfig, upstreamUrls } from "./config.js";
+import { type Contracts, loadContractsFile } from "./descriptors.js";
+import { createGateway } from "./gateway.js";
+import { createCors } from "./http/cors.js";
+import { HttpError, writeError } from "./http/error-response.js";
+import { createHttpMetrics } from "./http/http-metrics.js";
+import { requestIdOf } from "./http/request-id.js";
+import { renderDocsPage } from "./openapi/docs-page.js";
+import { createOpenApiDocument } from "./openapi/openapi-document.js";
+import { createRateLimiter } from "./rate-limit/token-bucket.js";
+import { checkReadiness } from "./readiness.js";
+import { createRouteTable } from "./routes/route-table.js";
+import { createUpstreams } from "./upstreams.js";
+
+/** What tests (or `npm start`) may supply instead of the defaults built from the config. */
+export interface EdgeDeps {
+  readonly logger?: Logger;
+  /** Defaults to the platform verifier over the user service's public keys. */
+  readonly verifier?: TokenVerifier;
+  /** Defaults to a client of REDIS_URL; a given client is not closed on shutdown. */
+  readonly redis?: Redis;
+  /** Defaults to `gen/descriptors.binpb`. */
+  readonly contracts?: Contracts;
+}
+
+export interface Edge {
+  readonly port: number;
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), closes upstreams. */
+  shutdown(): Promise<void>;
+}
+
+const readinessTimeoutMs = 1000;
+
+/** Probe and scrape endpoints: called every few seconds by machines, so they get no spans. */
+const untracedPaths: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/metrics"]);
+
+/** Outcomes whose `route` is not a route template, so they must not become `http.route`. */
+const unroutedOutcomes: ReadonlySet<string> = new Set(["unmatched", "preflight"]);
+const redisConnectTimeoutMs = 2000;
+
+/** Resolves once `redis` is ready, or after `timeoutMs` with a warning (the limiter then fails open). */
+async function waitForRedis(redis: Redis, timeoutMs: number, logger: Logger): Promise<void> {
+  if (redis.status === "ready") return;
+  let timer: NodeJS.Timeout | undefined;
+  const ready = await Promise.race([
+    new Promise<boolean>((resolve) => redis.once("ready", () => resolve(true))),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!ready) logger.warn("redis not reachable at start-up: rate limits fail open until it is");
+}
+
+/**
+ * Starts the edge gateway: the REST→gRPC routes from the contracts plus `/healthz`, `/readyz`,
+ * `/metrics`, `/openapi.json` and `/docs`, on one keep-alive HTTP/1.1 server. Everything is built
+ * once here (route table, OpenAPI document, upstream connections) so a request does no set-up work.
+ */
+export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promise<Edge> {
+  const tracing = ensureTracing("edge");
+  const logger = deps.logger ?? createLogger({ service: "edge", level: config.LOG_LEVEL });
+  const contracts = deps.contracts ?? loadContractsFile();
+  const routes = createRouteTable(contracts.services);
+  const metrics = createMetrics({ service: "edge" });
+  const httpMetrics = createHttpMetrics(metrics.registry);
+  const upstreams = createUpstreams({
+    urls: upstreamUrls(config),
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    retryAttempts: config.UPSTREAM_RETRY_ATTEMPTS,
+    logger,
+    metrics,
+  });
+  const verifier =
+    deps.verifier ??
+    createTokenVerifier({
+      keys: createKeySet({ fetchKeys: createUserServiceKeySource(contracts.services, upstreams) }),
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    });
+  const redis =
+    deps.redis ??
+    new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  redis.on("error", (error) => logger.debug({ err: error }, "redis connection error"));
+  // The offline queue is off, so until the connection is up every bucket fails open: wait for it
+  // (bounded) before serving, so a fresh edge enforces limits from its first request.
+  if (!deps.redis) await waitForRedis(redis, redisConnectTimeoutMs, logger);
+  const rateLimiter = createRateLimiter({
+    redis,
+    keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+    capacity: config.RATE_LIMIT_CAPACITY,
+    refillPerSecond: config.RATE_LIMIT_REFILL_PER_SECOND,
+    logger,
+  });
+  const gateway = createGateway({
+    routes,
+    registry: contracts.registry,
+    upstreams,
+    verifier,
+    rateLimiter,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    logger,
+  });
+  const cors = createCors(config.CORS_ALLOWED_ORIGINS);
+  const openApiText = JSON.stringify(createOpenApiDocument(routes.routes));
+  const docsPage = renderDocsPage();
+
+  async function builtin(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+    if (req.method !== "GET" && req.method !== "HEAD") return false;
+    switch (path) {
+      case "/healthz":
+        send(res, 200, "application/json; charset=utf-8", JSON.stringify({ status: "ok" }));
+        return true;
+      case "/readyz": {
+        const readiness = await checkReadiness(upstreams.all, readinessTimeoutMs);
+        send(res, readiness.ready ? 200 : 503, "application/json; charset=utf-8", JSON.stringify(readiness));
+        return true;
+      }
+      case "/metrics":
+        send(res, 200, metrics.registry.contentType, await metrics.render());
+        return true;
+      case "/openapi.json":
+        send(res, 200, "application/json; charset=utf-8", openApiText);
+        return true;
+      case "/docs":
+        res.setHeader(
+          "content-security-policy",
+          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+        );
+        send(res, 200, "text/html; charset=utf-8", docsPage);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  const server: Server = createServer({ keepAlive: true, requestTimeout: 60_000 }, (req, res) => {
+    const started = performance.now();
+    const requestId = requestIdOf(req.headers["x-request-id"]);
+    res.setHeader("x-request-id", requestId);
+    const method = req.method ?? "GET";
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    // Each REST request is a SERVER span (parented by an incoming traceparent); upstream calls made
+    // while it is active become its children through the platform clients.
+    const span = untracedPaths.has(path)
+      ? undefined
+      : startHttpServerSpan({ service: "edge", method, path, headers: headerSourceOf(req.headers) });
+    const traceFields = span
+      ? { trace_id: span.span.spanContext().traceId, span_id: span.span.spanContext().spanId }
+      : {};
+    const finish = (route: string, status: number) => {
+      const seconds = (performance.now() - started) / 1000;
+      httpMetrics.observe(route, method, status, seconds);
+      span?.end(unroutedOutcomes.has(route) ? undefined : route, status);
+      logger.info(
+        { ...traceFields, requestId, method, route, status, durationMs: Math.round(seconds * 1e4) / 10 },
+        "request",
+      );
+    };
+    const served = span
+      ? context.with(span.context, () => handle(req, res, requestId))
+      : handle(req, res, requestId);
+    served.then(
+      ({ route, status }) => finish(route, status),
+      (error: unknown) => {
+        logger.error({ err: error, requestId }, "request failed");
+        if (!res.headersSent) writeError(res, error, requestId);
+        else res.destroy();
+        finish("unmatched", 500);
+      },
+    );
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string) {
+    if (cors.handle(req, res)) return { route: "preflight", status: 204 };
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://edge.invalid");
+    } catch {
+      req.resume();
+      return {
+        route: "unmatched",
+        status: writeError(res, new HttpError(400, "invalid_argument", "malformed URL"), requestId),
+      };
+    }
+    if (await builtin(req, res, url.pathname)) return { route: url.pathname, status: res.statusCode };
+    return gateway(req, res, url, requestId);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.EDGE_PORT, config.EDGE_HOST, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  logger.info({ port, routes: routes.routes.length }, "edge listening");
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    shutdown() {
+      stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+        await closed;
+        clearTimeout(grace);
+        upstreams.close();
+        if (!deps.redis) redis.disconnect();
+        await tracing
+          .forceFlush()
+          .catch((error: unknown) => logger.warn({ err: error }, "span flush failed"));
+        logger.info("edge stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
+  res.end(res.req.method === "HEAD" ? undefined : body);
+}

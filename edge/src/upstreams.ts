@@ -1,0 +1,70 @@
+import type { DescMethodUnary, DescService, Message } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createUpstream, type Upstream } from "@shop/platform/clients";
+import type { Logger } from "@shop/platform/log";
+import type { Metrics } from "@shop/platform/metrics";
+
+export interface UpstreamCallOptions {
+  readonly headers: Headers;
+  /** Aborted when the REST client goes away, so the upstream call is cancelled too. */
+  readonly signal: AbortSignal;
+}
+
+export interface Upstreams {
+  /** Upstream names with their clients, for readiness probes. */
+  readonly all: readonly Upstream[];
+  /**
+   * Calls any unary RPC of the contracts with a message built at runtime. Why generic: the method
+   * descriptors come from the descriptor set, so one function serves every route, and a new RPC needs
+   * no edge code. Deadline, retries (idempotent methods only) and the breaker come from the platform.
+   */
+  callUnary(method: DescMethodUnary, message: Message, options: UpstreamCallOptions): Promise<Message>;
+  close(): void;
+}
+
+export interface UpstreamsOptions {
+  /** Upstream name (the `<domain>` of `shop.<domain>.v1`) → base URL. */
+  readonly urls: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  /** Attempts per idempotent call, the first included (UPSTREAM_RETRY_ATTEMPTS): 1 behind a sidecar. */
+  readonly retryAttempts: number;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** The upstream that serves a service: the domain of its `shop.<domain>.v1` package. */
+export function upstreamNameOf(service: DescService): string {
+  return service.file.proto.package.split(".")[1] ?? service.file.proto.package;
+}
+
+/** One platform upstream (h2c connection, deadline, retry, breaker) per configured service. */
+export function createUpstreams(options: UpstreamsOptions): Upstreams {
+  const byName = new Map<string, Upstream>();
+  for (const [name, baseUrl] of Object.entries(options.urls)) {
+    byName.set(
+      name,
+      createUpstream({
+        upstream: name,
+        baseUrl,
+        timeoutMs: options.timeoutMs,
+        retry: { maxAttempts: options.retryAttempts },
+        logger: options.logger,
+        metrics: options.metrics,
+      }),
+    );
+  }
+  return {
+    all: [...byName.values()],
+    async callUnary(method, message, { headers, signal }) {
+      const upstream = byName.get(upstreamNameOf(method.parent));
+      if (!upstream) {
+        throw new ConnectError(`no upstream is configured for ${method.parent.typeName}`, Code.Unimplemented);
+      }
+      const response = await upstream.transport.unary(method, signal, undefined, headers, message);
+      return response.message;
+    },
+    close() {
+      for (const upstream of byName.values()) upstream.close();
+    },
+  };
+}

@@ -1,0 +1,435 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { CartSchema, CartService } from "@shop/gen/shop/cart/v1/cart_pb";
+import { InventoryService, StockSchema } from "@shop/gen/shop/inventory/v1/inventory_pb";
+import { type Product, ProductSchema, ProductService } from "@shop/gen/shop/product/v1/product_pb";
+import { JsonWebKeySchema, UserService } from "@shop/gen/shop/user/v1/user_pb";
+import { createTestTokenIssuer, type TestTokenIssuer } from "@shop/platform/auth/testing";
+import { createLogger } from "@shop/platform/log";
+import { type GrpcServer, serviceImpl, startGrpcServer } from "@shop/platform/server/server";
+import { createTestRedisPrefix, freePort, type TestRedisPrefix } from "@shop/platform/testing";
+import { type EdgeConfig, parseEdgeConfig } from "../src/config.js";
+import { type Edge, startEdge } from "../src/service.js";
+
+const logger = createLogger({ service: "edge-test", level: "silent" });
+
+/** Headers the upstream saw on its last call, to check what the edge forwards. */
+let lastHeaders: Headers | undefined;
+const products = new Map<string, Product>();
+
+async function startUpstreams(): Promise<GrpcServer> {
+  return startGrpcServer({
+    port: 0,
+    host: "127.0.0.1",
+    logger,
+    drainDelayMs: 0,
+    services: [
+      serviceImpl(ProductService, {
+        async getProduct(req, ctx) {
+          lastHeaders = ctx.requestHeader;
+          if (req.id === "slow") {
+            await new Promise((resolve) => setTimeout(resolve, 3000).unref());
+          }
+          const product = products.get(req.id);
+          if (!product) throw new ConnectError(`product ${req.id} not found`, Code.NotFound);
+          return { product };
+        },
+        async listProducts(req) {
+          const all = [...products.values()].filter((p) => p.name.includes(req.query));
+          return {
+            products: all.slice(0, req.pageSize || 20),
+            nextPageToken: req.pageToken ? `after-${req.pageToken}` : "",
+          };
+        },
+        async createProduct(req, ctx) {
+          lastHeaders = ctx.requestHeader;
+          const product = create(ProductSchema, {
+            name: req.product?.name ?? "",
+            description: req.product?.description ?? "",
+            ...(req.product?.price ? { price: req.product.price } : {}),
+            id: `p${products.size + 1}`,
+            createTime: timestampNow(),
+          });
+          products.set(product.id, product);
+          return { product };
+        },
+        async updateProduct(req) {
+          const current = products.get(req.product?.id ?? "");
+          if (!current) throw new ConnectError("no such product", Code.NotFound);
+          const paths = req.updateMask?.paths ?? ["name", "description"];
+          if (paths.includes("name")) current.name = req.product?.name ?? "";
+          if (paths.includes("description")) current.description = req.product?.description ?? "";
+          return { product: current };
+        },
+      }),
+      serviceImpl(InventoryService, {
+        async getStock(req) {
+          return { stock: create(StockSchema, { productId: req.productId, available: 0 }) };
+        },
+      }),
+      serviceImpl(CartService, {
+        async removeItem(req, ctx) {
+          lastHeaders = ctx.requestHeader;
+          return {
+            cart: create(CartSchema, {
+              userId: "u1",
+              items: [{ productId: `kept-not-${req.productId}`, quantity: 1 }],
+            }),
+          };
+        },
+      }),
+    ],
+  });
+}
+
+function edgeConfig(upstream: string, overrides: Record<string, string> = {}): EdgeConfig {
+  const config = parseEdgeConfig({
+    LOG_LEVEL: "silent",
+    USER_URL: upstream,
+    PRODUCT_URL: upstream,
+    ORDER_URL: upstream,
+    CART_URL: upstream,
+    PAYMENT_URL: upstream,
+    INVENTORY_URL: upstream,
+    NOTIFICATION_URL: upstream,
+    UPSTREAM_TIMEOUT_MS: "400",
+    BODY_LIMIT_BYTES: "2048",
+    CORS_ALLOWED_ORIGINS: "https://shop.example",
+    SHUTDOWN_GRACE_MS: "1000",
+    ...overrides,
+  });
+  return { ...config, EDGE_PORT: 0, EDGE_HOST: "127.0.0.1" };
+}
+
+describe("edge gateway over real HTTP, gRPC and Redis", () => {
+  let upstreams: GrpcServer;
+  let edge: Edge;
+  let issuer: TestTokenIssuer;
+  let redisPrefix: TestRedisPrefix;
+  let base: string;
+  let adminToken: string;
+  let userToken: string;
+
+  before(async () => {
+    upstreams = await startUpstreams();
+    issuer = await createTestTokenIssuer();
+    redisPrefix = createTestRedisPrefix({ prefix: "edge-test" });
+    edge = await startEdge(
+      edgeConfig(`http://127.0.0.1:${upstreams.port}`, { RATE_LIMIT_KEY_PREFIX: redisPrefix.prefix }),
+      {
+        logger,
+        verifier: issuer.verifier,
+      },
+    );
+    base = `http://127.0.0.1:${edge.port}`;
+    adminToken = await issuer.sign({ userId: "admin-1", email: "a@shop.test", roles: ["admin"] });
+    userToken = await issuer.sign({ userId: "user-1", email: "u@shop.test" });
+  });
+
+  after(async () => {
+    await edge.shutdown();
+    await upstreams.shutdown();
+    await redisPrefix.cleanup();
+  });
+
+  const call = (
+    method: string,
+    path: string,
+    init: { token?: string; body?: string; headers?: Record<string, string> } = {},
+  ) =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+        ...init.headers,
+      },
+      ...(init.body === undefined ? {} : { body: init.body }),
+    });
+
+  async function expectError(res: Response, status: number, code: string) {
+    assert.equal(res.status, status);
+    const body = (await res.json()) as { code: string; message: string; requestId: string };
+    assert.equal(body.code, code);
+    assert.ok(body.message.length > 0);
+    assert.equal(body.requestId, res.headers.get("x-request-id"));
+    return body;
+  }
+
+  it('creates with body "*" as an admin, forwarding the token, trace and request id', async () => {
+    const res = await call("POST", "/v1/products", {
+      token: adminToken,
+      headers: { "x-request-id": "req-123" },
+      body: JSON.stringify({
+        product: { name: "Red mug", price: { currencyCode: "EUR", units: "12", nanos: 500000000 } },
+      }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-request-id"), "req-123");
+    const body = (await res.json()) as { product: { id: string; name: string; price: { units: string } } };
+    assert.equal(body.product.name, "Red mug");
+    assert.equal(body.product.price.units, "12");
+    assert.equal(lastHeaders?.get("authorization"), `Bearer ${adminToken}`);
+    assert.equal(lastHeaders?.get("x-request-id"), "req-123");
+    assert.match(lastHeaders?.get("traceparent") ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+  });
+
+  it("gets with a path variable and lists with query parameters", async () => {
+    const created = products.values().next().value as Product;
+    const got = await call("GET", `/v1/products/${created.id}`);
+    assert.equal(got.status, 200);
+    assert.equal(((await got.json()) as { product: { id: string } }).product.id, created.id);
+
+    const listed = await call("GET", "/v1/products?pageSize=1&pageToken=abc&query=mug");
+    assert.equal(listed.status, 200);
+    const page = (await listed.json()) as { products: unknown[]; nextPageToken: string };
+    assert.equal(page.products.length, 1);
+    assert.equal(page.nextPageToken, "after-abc");
+  });
+
+  it("emits zero values so responses are complete", async () => {
+    const res = await call("GET", "/v1/inventory/p1");
+    assert.deepEqual(await res.json(), { stock: { productId: "p1", available: 0, reserved: 0 } });
+  });
+
+  it("patches with a field body, a nested path variable and an update mask", async () => {
+    const created = products.values().next().value as Product;
+    const res = await call("PATCH", `/v1/products/${created.id}?updateMask=name`, {
+      token: adminToken,
+      body: JSON.stringify({ name: "Blue mug", description: "not applied" }),
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { product: { id: string; name: string; description: string } };
+    assert.equal(body.product.id, created.id);
+    assert.equal(body.product.name, "Blue mug");
+    assert.equal(body.product.description, "");
+  });
+
+  it("deletes with a path variable for a signed-in user", async () => {
+    const res = await call("DELETE", "/v1/cart/items/p42", { token: userToken });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { cart: { items: Array<{ productId: string }> } };
+    assert.equal(body.cart.items[0]?.productId, "kept-not-p42");
+    assert.equal(lastHeaders?.get("authorization"), `Bearer ${userToken}`);
+  });
+
+  it("maps upstream NotFound to 404 and unknown routes to a JSON 404", async () => {
+    await expectError(await call("GET", "/v1/products/missing"), 404, "not_found");
+    await expectError(await call("GET", "/v1/nowhere"), 404, "not_found");
+    const res = await call("PUT", "/v1/products/x");
+    await expectError(res, 405, "method_not_allowed");
+    assert.equal(res.headers.get("allow"), "GET, PATCH");
+  });
+
+  it("answers 400 for malformed JSON and unknown fields, 415 for non-JSON, 413 for big bodies", async () => {
+    await expectError(
+      await call("POST", "/v1/products", { token: adminToken, body: '{"product":' }),
+      400,
+      "invalid_argument",
+    );
+    const unknown = await expectError(
+      await call("POST", "/v1/products", {
+        token: adminToken,
+        body: JSON.stringify({ product: { colour: "red" } }),
+      }),
+      400,
+      "invalid_argument",
+    );
+    assert.match(unknown.message, /colour/);
+    await expectError(
+      await call("POST", "/v1/products", {
+        token: adminToken,
+        body: "name=x",
+        headers: { "content-type": "text/plain" },
+      }),
+      415,
+      "unsupported_media_type",
+    );
+    const big = JSON.stringify({ product: { name: "x".repeat(4096) } });
+    await expectError(
+      await call("POST", "/v1/products", { token: adminToken, body: big }),
+      413,
+      "payload_too_large",
+    );
+  });
+
+  it("enforces the access option: 401 without or with a bad token, 403 without the role", async () => {
+    await expectError(await call("GET", "/v1/cart"), 401, "unauthenticated");
+    await expectError(await call("GET", "/v1/cart", { token: "not-a-jwt" }), 401, "unauthenticated");
+    const expired = await issuer.sign({ userId: "u", email: "e@x" }, { expiresInSeconds: -60 });
+    await expectError(await call("GET", "/v1/cart", { token: expired }), 401, "unauthenticated");
+    lastHeaders = undefined;
+    await expectError(
+      await call("POST", "/v1/products", {
+        token: userToken,
+        body: JSON.stringify({ product: { name: "x" } }),
+      }),
+      403,
+      "permission_denied",
+    );
+    assert.equal(lastHeaders, undefined, "no upstream call on a forbidden request");
+  });
+
+  it("answers 504 when the upstream misses the deadline", async () => {
+    await expectError(await call("GET", "/v1/products/slow"), 504, "deadline_exceeded");
+  });
+
+  it("answers CORS preflights for allowed origins only", async () => {
+    const allowed = await call("OPTIONS", "/v1/products", {
+      headers: { origin: "https://shop.example", "access-control-request-method": "POST" },
+    });
+    assert.equal(allowed.status, 204);
+    assert.equal(allowed.headers.get("access-control-allow-origin"), "https://shop.example");
+    const denied = await call("OPTIONS", "/v1/products", {
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
+    });
+    assert.equal(denied.headers.get("access-control-allow-origin"), null);
+  });
+
+  it("serves health, metrics per route, the OpenAPI document and the docs page", async () => {
+    assert.equal((await call("GET", "/healthz")).status, 200);
+    const metrics = await (await call("GET", "/metrics")).text();
+    assert.match(metrics, /http_server_requests_total\{[^}]*route="\/v1\/products\/\{id\}"[^}]*status="404"/);
+    const spec = (await (await call("GET", "/openapi.json")).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
+    assert.equal(spec.openapi, "3.1.0");
+    assert.ok("/v1/orders/{id}:cancel" in spec.paths);
+    const docs = await call("GET", "/docs");
+    assert.match(docs.headers.get("content-type") ?? "", /text\/html/);
+    assert.match(await docs.text(), /openapi\.json/);
+  });
+
+  it("reports readiness from every upstream's health service", async () => {
+    const res = await call("GET", "/readyz");
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { ready: boolean; upstreams: Record<string, string> };
+    assert.equal(body.upstreams.product, "SERVING");
+  });
+});
+
+describe("edge limits and failures", () => {
+  let upstreams: GrpcServer;
+  let redisPrefix: TestRedisPrefix;
+  const edges: Edge[] = [];
+
+  before(async () => {
+    upstreams = await startUpstreams();
+    redisPrefix = createTestRedisPrefix({ prefix: "edge-limit" });
+  });
+  after(async () => {
+    for (const edge of edges) await edge.shutdown();
+    await upstreams.shutdown();
+    await redisPrefix.cleanup();
+  });
+
+  async function start(overrides: Record<string, string>, upstream = `http://127.0.0.1:${upstreams.port}`) {
+    const edge = await startEdge(
+      edgeConfig(upstream, { RATE_LIMIT_KEY_PREFIX: redisPrefix.prefix, ...overrides }),
+      {
+        logger,
+        verifier: (await createTestTokenIssuer()).verifier,
+      },
+    );
+    edges.push(edge);
+    return `http://127.0.0.1:${edge.port}`;
+  }
+
+  it("answers 429 with Retry-After once a client's bucket is empty, shared by two replicas", async () => {
+    const settings = { RATE_LIMIT_CAPACITY: "3", RATE_LIMIT_REFILL_PER_SECOND: "0.01" };
+    const [a, b] = [await start(settings), await start(settings)];
+    const statuses: number[] = [];
+    for (const target of [a, b, a, b, a]) statuses.push((await fetch(`${target}/v1/inventory/p1`)).status);
+    assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+    const limited = await fetch(`${a}/v1/inventory/p1`);
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get("retry-after")) >= 1);
+    assert.equal(((await limited.json()) as { code: string }).code, "resource_exhausted");
+    assert.equal((await fetch(`${a}/v1/products`)).status, 200, "another route has its own bucket");
+  });
+
+  it("fails open when Redis is unreachable", async () => {
+    const target = await start({
+      RATE_LIMIT_CAPACITY: "1",
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+    });
+    for (let i = 0; i < 3; i++) assert.equal((await fetch(`${target}/v1/inventory/p1`)).status, 200);
+  });
+
+  it("answers 503 when the upstream is down, and /readyz lists it", async () => {
+    const target = await start({}, `http://127.0.0.1:${await freePort()}`);
+    const res = await fetch(`${target}/v1/products/p1`);
+    assert.equal(res.status, 503);
+    const body = (await res.json()) as { code: string; message: string };
+    assert.equal(body.code, "unavailable");
+    assert.doesNotMatch(body.message, /127\.0\.0\.1/, "no internal addresses leak");
+    const ready = await fetch(`${target}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.match(
+      ((await ready.json()) as { upstreams: Record<string, string> }).upstreams.product ?? "",
+      /unreachable/,
+    );
+  });
+});
+
+describe("edge with the default verifier (keys from UserService.GetPublicKeys)", () => {
+  it("accepts tokens signed by a published key and rejects others", async () => {
+    const issuer = await createTestTokenIssuer({ issuer: "shop-user", audience: "shop" });
+    const redisPrefix = createTestRedisPrefix({ prefix: "edge-keys" });
+    const server = await startGrpcServer({
+      port: 0,
+      host: "127.0.0.1",
+      logger,
+      drainDelayMs: 0,
+      services: [
+        serviceImpl(UserService, {
+          async getPublicKeys() {
+            const keys = await issuer.fetchKeys();
+            return {
+              keys: keys.map((k) =>
+                create(JsonWebKeySchema, {
+                  kid: k.kid,
+                  kty: k.kty,
+                  alg: k.alg,
+                  use: k.use,
+                  crv: k.crv,
+                  x: k.x,
+                  y: k.y,
+                }),
+              ),
+            };
+          },
+        }),
+        serviceImpl(CartService, {
+          async getCart() {
+            return { cart: create(CartSchema, { userId: "u1" }) };
+          },
+        }),
+      ],
+    });
+    const edge = await startEdge(
+      edgeConfig(`http://127.0.0.1:${server.port}`, { RATE_LIMIT_KEY_PREFIX: redisPrefix.prefix }),
+      { logger },
+    );
+    try {
+      const url = `http://127.0.0.1:${edge.port}/v1/cart`;
+      const good = await issuer.sign({ userId: "u1", email: "u@shop.test" });
+      assert.equal((await fetch(url, { headers: { authorization: `Bearer ${good}` } })).status, 200);
+      const stranger = await (await createTestTokenIssuer({ issuer: "shop-user", audience: "shop" })).sign({
+        userId: "u2",
+        email: "x@shop.test",
+      });
+      assert.equal((await fetch(url, { headers: { authorization: `Bearer ${stranger}` } })).status, 401);
+      const wrongAudience = await issuer.sign({ userId: "u1", email: "u@shop.test" }, { audience: "other" });
+      assert.equal((await fetch(url, { headers: { authorization: `Bearer ${wrongAudience}` } })).status, 401);
+    } finally {
+      await edge.shutdown();
+      await server.shutdown();
+      await redisPrefix.cleanup();
+    }
+  });
+});

@@ -1,0 +1,73 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { CartService } from "@shop/gen/shop/cart/v1/cart_pb";
+import { requireIdentity } from "@shop/platform/auth/identity";
+import { traceHeaders } from "@shop/platform/request-context";
+import type { Catalog } from "./catalog.js";
+import type { CartEvents } from "./events.js";
+import type { CartStore, StoredCart } from "./store.js";
+import { cartLimits, requireProductId, requireQuantity } from "./validation.js";
+
+function toProto(userId: string, cart: StoredCart) {
+  return {
+    userId,
+    items: cart.items.map((item) => ({ productId: item.productId, quantity: item.quantity })),
+    ...(cart.updatedMs === undefined ? {} : { updateTime: timestampFromMs(cart.updatedMs) }),
+  };
+}
+
+/**
+ * The CartService RPCs. The cart is always the caller's: the user id comes only from the verified
+ * identity the platform's auth interceptor put in the context, never from the request, so no call
+ * can read or change another user's cart.
+ *
+ * With `events`, ClearCart announces CartCleared after the cart is gone (see events.ts for the
+ * delivery guarantee); without them (no NATS configured) it only clears.
+ */
+export function createCartHandlers(
+  store: CartStore,
+  catalog: Catalog,
+  events?: CartEvents,
+): ServiceImpl<typeof CartService> {
+  return {
+    async getCart(_request, context) {
+      const { userId } = requireIdentity(context);
+      return { cart: toProto(userId, await store.get(userId)) };
+    },
+
+    async addItem(request, context) {
+      const { userId } = requireIdentity(context);
+      const requested = requireProductId(request.productId);
+      const quantity = requireQuantity(request.quantity);
+      const productId = await catalog.requireProduct(requested, traceHeaders(context.values));
+      const result = await store.add(userId, productId, quantity);
+      switch (result.kind) {
+        case "added":
+          return { cart: toProto(userId, result.cart) };
+        case "quantity-exceeded":
+          throw new ConnectError(
+            `cart already holds ${result.current} of product "${productId}"; adding ${quantity} would exceed ${cartLimits.maxQuantityPerLine}`,
+            Code.FailedPrecondition,
+          );
+        case "too-many-lines":
+          throw new ConnectError(
+            `cart already holds ${cartLimits.maxLines} different products; remove one first`,
+            Code.FailedPrecondition,
+          );
+      }
+    },
+
+    async removeItem(request, context) {
+      const { userId } = requireIdentity(context);
+      const productId = requireProductId(request.productId);
+      return { cart: toProto(userId, await store.remove(userId, productId)) };
+    },
+
+    async clearCart(_request, context) {
+      const { userId } = requireIdentity(context);
+      await store.clear(userId);
+      await events?.cartCleared(userId, traceHeaders(context.values).traceparent);
+      return {};
+    },
+  };
+}

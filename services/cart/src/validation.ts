@@ -1,0 +1,38 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+
+/** Limits of a cart; also documented in the README. */
+export const cartLimits = {
+  /** The contract: 1 to 99 units per line. */
+  maxQuantityPerLine: 99,
+  /** Different products per cart: keeps carts, scripts and checkouts bounded. */
+  maxLines: 50,
+  maxProductIdLength: 128,
+} as const;
+
+function invalid(message: string): ConnectError {
+  return new ConnectError(message, Code.InvalidArgument);
+}
+
+/**
+ * A product id as a cart accepts it: required, bounded, printable ASCII without spaces or braces.
+ * Why strict: the id becomes a Redis hash field and is sent to the product service; anything a
+ * catalog id can never look like is refused before either sees it.
+ */
+export function requireProductId(value: string): string {
+  if (value === "") throw invalid("product_id is required");
+  if (value.length > cartLimits.maxProductIdLength) {
+    throw invalid(`product_id must be at most ${cartLimits.maxProductIdLength} characters`);
+  }
+  if (!/^[\x21-\x7a\x7c\x7e]+$/.test(value)) {
+    throw invalid("product_id must be printable ASCII without spaces or braces");
+  }
+  return value;
+}
+
+/** Units to add: 1 to 99 as the contract says; anything else is InvalidArgument. */
+export function requireQuantity(value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > cartLimits.maxQuantityPerLine) {
+    throw invalid(`quantity must be between 1 and ${cartLimits.maxQuantityPerLine}`);
+  }
+  return value;
+}

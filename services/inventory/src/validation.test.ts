@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { limits, requireAvailable, requireId, requireItems } from "./validation.js";
+
+function rejection(run: () => unknown): ConnectError {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof ConnectError);
+    assert.equal(error.code, Code.InvalidArgument);
+    return error;
+  }
+  assert.fail("expected InvalidArgument");
+}
+
+describe("inventory validation", () => {
+  test("ids: required, bounded, no padding or control characters", () => {
+    assert.equal(requireId("product_id", "sku-1"), "sku-1");
+    assert.equal(requireId("product_id", "x".repeat(limits.maxIdLength)).length, limits.maxIdLength);
+    for (const bad of ["", "x".repeat(limits.maxIdLength + 1), " a", "a\n", "a\u0000b"]) {
+      assert.match(rejection(() => requireId("product_id", bad)).rawMessage, /^product_id /);
+    }
+  });
+
+  test("available: 0 to the maximum, integers only", () => {
+    assert.equal(requireAvailable(0), 0);
+    assert.equal(requireAvailable(limits.maxAvailable), limits.maxAvailable);
+    for (const bad of [-1, limits.maxAvailable + 1, 1.5]) rejection(() => requireAvailable(bad));
+  });
+
+  test("items: at least one, unique products, quantities in bounds", () => {
+    assert.deepEqual(requireItems([{ productId: "a", quantity: limits.maxItemQuantity }]), [
+      { productId: "a", quantity: limits.maxItemQuantity },
+    ]);
+    rejection(() => requireItems([]));
+    const tooMany = Array.from({ length: limits.maxItemsPerReservation + 1 }, (_, i) => ({
+      productId: `p${i}`,
+      quantity: 1,
+    }));
+    rejection(() => requireItems(tooMany));
+    assert.match(
+      rejection(() =>
+        requireItems([
+          { productId: "a", quantity: 1 },
+          { productId: "a", quantity: 1 },
+        ]),
+      ).rawMessage,
+      /items\[1\]\.product_id "a" is listed twice/,
+    );
+    assert.match(
+      rejection(() => requireItems([{ productId: "a", quantity: 0 }])).rawMessage,
+      /items\[0\]\.quantity/,
+    );
+    rejection(() => requireItems([{ productId: "a", quantity: limits.maxItemQuantity + 1 }]));
+    rejection(() => requireItems([{ productId: "", quantity: 1 }]));
+  });
+});

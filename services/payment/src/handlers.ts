@@ -1,0 +1,99 @@
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { type Payment, type PaymentService, PaymentStatus } from "@shop/gen/shop/payment/v1/payment_pb";
+import { requireIdentity } from "@shop/platform/auth/identity";
+import { requestLoggerKey } from "@shop/platform/request-context";
+import type { CardProvider } from "./card-provider.js";
+import { chargeOutcomeEvent, refundedEvent } from "./events.js";
+import { chargeAmountProblem, sameMoney } from "./money.js";
+import type { PaymentStore } from "./store.js";
+import { invalidArgument, isUuid, requireText, requireUuid } from "./validation.js";
+
+export interface PaymentHandlerDeps {
+  readonly store: PaymentStore;
+  readonly provider: CardProvider;
+}
+
+/** A repeat of Charge must describe the same charge; anything else is a caller bug worth surfacing. */
+function assertSameCharge(existing: Payment, userId: string, amount: Payment["amount"] & object): void {
+  if (existing.userId !== userId || !existing.amount || !sameMoney(existing.amount, amount)) {
+    throw new ConnectError(
+      "order already has a payment with a different user or amount",
+      Code.FailedPrecondition,
+    );
+  }
+}
+
+/**
+ * The PaymentService RPCs. Charge and Refund are idempotent by order id so the checkout saga can retry
+ * and resume them; GetPayment is owner-only. The card token is passed to the provider and dropped.
+ */
+export function createPaymentHandlers({
+  store,
+  provider,
+}: PaymentHandlerDeps): ServiceImpl<typeof PaymentService> {
+  return {
+    async charge(req, ctx) {
+      const orderId = requireUuid("order_id", req.orderId);
+      const userId = requireText("user_id", req.userId, 128);
+      const problem = chargeAmountProblem(req.amount);
+      if (problem || !req.amount) throw invalidArgument("amount", problem ?? "is required");
+      const amount = req.amount;
+      const cardToken = requireText("card_token", req.cardToken, 256);
+
+      const existing = await store.findByOrder(orderId);
+      if (existing) {
+        assertSameCharge(existing, userId, amount);
+        return { payment: existing };
+      }
+      const decision = await provider.charge({ idempotencyKey: orderId, cardToken, amount });
+      const { payment, created } = await store.insertOnce(
+        {
+          orderId,
+          userId,
+          amount,
+          status: decision.approved ? PaymentStatus.CAPTURED : PaymentStatus.DECLINED,
+          declineReason: decision.approved ? "" : decision.reason,
+        },
+        chargeOutcomeEvent,
+      );
+      if (!created) assertSameCharge(payment, userId, amount);
+      if (created) {
+        ctx.values
+          .get(requestLoggerKey)
+          .info(
+            { order_id: orderId, payment_id: payment.id, status: PaymentStatus[payment.status] },
+            "charge recorded",
+          );
+      }
+      return { payment };
+    },
+
+    async refund(req, ctx) {
+      const orderId = requireUuid("order_id", req.orderId);
+      if (req.reason.length > 500) throw invalidArgument("reason", "must be at most 500 characters");
+      const payment = await store.refund(
+        orderId,
+        (captured) =>
+          captured.amount
+            ? provider.refund({ idempotencyKey: orderId, amount: captured.amount })
+            : Promise.reject(new Error(`payment ${captured.id} has no amount`)),
+        refundedEvent,
+      );
+      if (!payment) throw new ConnectError("the order has no payment", Code.NotFound);
+      ctx.values
+        .get(requestLoggerKey)
+        .info({ order_id: orderId, payment_id: payment.id, status: PaymentStatus[payment.status] }, "refund");
+      return { payment };
+    },
+
+    async getPayment(req, ctx) {
+      const identity = requireIdentity(ctx);
+      if (req.id === "") throw invalidArgument("id", "is required");
+      const payment = isUuid(req.id)
+        ? await store.getForUser(req.id.toLowerCase(), identity.userId)
+        : undefined;
+      if (!payment) throw new ConnectError("payment not found", Code.NotFound);
+      return { payment };
+    },
+  };
+}

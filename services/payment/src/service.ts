@@ -1,0 +1,76 @@
+import { fileURLToPath } from "node:url";
+import { PaymentService } from "@shop/gen/shop/payment/v1/payment_pb";
+import { resolveTokenVerifier } from "@shop/platform/auth/resolve-token-verifier";
+import type { TokenVerifier } from "@shop/platform/auth/token-verifier";
+import type { Namespace } from "@shop/platform/events/namespace";
+import { writeOutbox } from "@shop/platform/events/outbox";
+import { createLogger, type Logger } from "@shop/platform/log";
+import { serviceImpl } from "@shop/platform/server/server";
+import { openServiceDatabase } from "@shop/platform/service-database";
+import { startWithResources } from "@shop/platform/service-resources";
+import { startServiceRuntime } from "@shop/platform/service-runtime";
+import { type CardProvider, createFakeCardProvider } from "./card-provider.js";
+import type { PaymentConfig } from "./config.js";
+import { startPaymentEventRelay } from "./events-relay.js";
+import { createPaymentHandlers } from "./handlers.js";
+import { createPaymentStore } from "./store.js";
+
+const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
+
+export interface PaymentServiceDeps {
+  /** Verifies bearer tokens (GetPayment is owner-only); defaults to the user service's public keys. */
+  readonly verifier?: TokenVerifier;
+  /** The card provider; the deterministic fake by default. */
+  readonly provider?: CardProvider;
+  /** A logger to use instead of the service's own (tests capture lines). */
+  readonly logger?: Logger;
+  /** JetStream namespace of the published events, instead of EVENTS_NAMESPACE; tests pass a unique one. */
+  readonly eventsNamespace?: Namespace;
+}
+
+export interface RunningPaymentService {
+  readonly port: number;
+  readonly logger: Logger;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the payment service: migrates its database (payments and the platform's outbox tables),
+ * starts the outbox relay when NATS_URL is set, then serves PaymentService on the platform runtime
+ * with authentication on. Used by main.ts, tests and `npm start` alike.
+ */
+export async function startPaymentService(
+  config: PaymentConfig,
+  deps: PaymentServiceDeps = {},
+): Promise<RunningPaymentService> {
+  const logger = deps.logger ?? createLogger({ service: "payment", level: config.LOG_LEVEL });
+  return startWithResources(logger, async (resources) => {
+    const pg = await openServiceDatabase({ url: config.DATABASE_URL, logger, migrationsFolder });
+    resources.defer(() => pg.close());
+    const verifier = resolveTokenVerifier(config, deps.verifier, { logger, resources });
+    if (config.NATS_URL !== undefined) {
+      const namespace = deps.eventsNamespace ?? config.EVENTS_NAMESPACE;
+      const relayHooks = await startPaymentEventRelay({
+        natsUrl: config.NATS_URL,
+        sql: pg.sql,
+        logger,
+        ...(namespace === undefined ? {} : { namespace }),
+      });
+      for (const hook of relayHooks.reverse()) resources.defer(hook);
+    }
+    const store = createPaymentStore(pg.db, (tx, event) => writeOutbox(tx, event));
+    const handlers = createPaymentHandlers({ store, provider: deps.provider ?? createFakeCardProvider() });
+    const runtime = await startServiceRuntime({
+      name: "payment",
+      port: config.PORT,
+      logLevel: config.LOG_LEVEL,
+      metricsPort: config.METRICS_PORT,
+      shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      services: [serviceImpl(PaymentService, handlers)],
+      auth: verifier,
+      onShutdown: [() => resources.close()],
+      logger,
+    });
+    return { port: runtime.port, logger, shutdown: () => runtime.shutdown() };
+  });
+}

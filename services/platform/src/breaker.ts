@@ -1,0 +1,106 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import CircuitBreaker from "opossum";
+import type { Logger } from "./log.js";
+import type { BreakerState, Metrics } from "./metrics.js";
+import { clientFaultCodes, codeOf } from "./rpc-code.js";
+
+/** The opossum settings a service may tune. `timeout` is absent on purpose: deadlines do that job. */
+export type BreakerOptions = Pick<
+  CircuitBreaker.Options,
+  | "errorThresholdPercentage"
+  | "resetTimeout"
+  | "rollingCountTimeout"
+  | "rollingCountBuckets"
+  | "volumeThreshold"
+>;
+
+/**
+ * Defaults for in-mesh calls. opossum's own `volumeThreshold` of 0 would open on the very first
+ * failure of a fresh process; ten calls in the window is the least evidence worth acting on.
+ */
+export const defaultBreakerOptions: Required<BreakerOptions> = {
+  errorThresholdPercentage: 50,
+  resetTimeout: 10_000,
+  rollingCountTimeout: 10_000,
+  rollingCountBuckets: 10,
+  volumeThreshold: 10,
+};
+
+export interface UpstreamBreaker {
+  /** Runs one logical call (all its retries) through the breaker; fails fast while open. */
+  run<T>(call: () => Promise<T>): Promise<T>;
+  state(): BreakerState;
+  /** Throws the fail-fast Unavailable error while open; for calls the breaker does not wrap (streams). */
+  throwIfOpen(): void;
+  /** Stops the breaker's timers. */
+  shutdown(): void;
+}
+
+export interface UpstreamBreakerOptions {
+  upstream: string;
+  options?: BreakerOptions | undefined;
+  logger: Logger;
+  metrics?: Metrics | undefined;
+}
+
+/**
+ * One opossum circuit breaker for one upstream service.
+ *
+ * Why: when an upstream is down, waiting out a deadline on every call ties up this service too and
+ * piles more load on the sick one. After enough failures the breaker opens and calls fail at once
+ * with Unavailable, then a single trial call decides whether to close again. Client-fault codes
+ * (NotFound, InvalidArgument, ...) count as successes: the upstream answered correctly.
+ */
+export function createUpstreamBreaker(options: UpstreamBreakerOptions): UpstreamBreaker {
+  const { upstream, logger, metrics } = options;
+  const breaker = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
+    ...defaultBreakerOptions,
+    ...options.options,
+    timeout: false,
+    name: upstream,
+    errorFilter: (error: unknown) => clientFaultCodes.has(codeOf(error)),
+  });
+
+  const report = (state: BreakerState) => metrics?.breakerState(upstream, state);
+  report("closed");
+  breaker.on("open", () => {
+    report("open");
+    logger.warn({ upstream }, "circuit breaker opened: failing fast");
+  });
+  breaker.on("halfOpen", () => {
+    report("half-open");
+    logger.info({ upstream }, "circuit breaker half-open: trying one call");
+  });
+  breaker.on("close", () => {
+    report("closed");
+    logger.info({ upstream }, "circuit breaker closed");
+  });
+
+  const unavailable = (reason: string, cause?: Error) =>
+    new ConnectError(
+      `upstream "${upstream}" is unavailable: ${reason}`,
+      Code.Unavailable,
+      undefined,
+      undefined,
+      cause,
+    );
+
+  return {
+    async run<T>(call: () => Promise<T>): Promise<T> {
+      try {
+        return (await breaker.fire(call)) as T;
+      } catch (error) {
+        if (error instanceof Error && CircuitBreaker.isOurError(error)) {
+          const open = (error as { code?: string }).code === "EOPENBREAKER";
+          throw unavailable(open ? "its circuit breaker is open" : error.message, error);
+        }
+        throw error;
+      }
+    },
+    throwIfOpen() {
+      if (breaker.opened) throw unavailable("its circuit breaker is open");
+    },
+    state: () => (breaker.opened ? "open" : breaker.halfOpen ? "half-open" : "closed"),
+    shutdown: () => breaker.shutdown(),
+  };
+}

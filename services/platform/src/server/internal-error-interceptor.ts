@@ -1,0 +1,27 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { requestLoggerKey } from "../request-context.js";
+
+/**
+ * Turns any error a handler throws that is not a deliberate `ConnectError` into a generic Internal
+ * error. Callers must never see stack traces, SQL or driver messages, but operators need them: the
+ * original error rides along as the ConnectError's `cause` (never sent on the wire), so the request
+ * log writes it once, on the request's own line with its trace id. Without a request log, this
+ * interceptor logs the cause itself.
+ */
+export function createInternalErrorInterceptor(logger: Logger): Interceptor {
+  return (next) => async (request) => {
+    try {
+      return await next(request);
+    } catch (error) {
+      if (error instanceof ConnectError) throw error;
+      if (request.contextValues.get(requestLoggerKey) === requestLoggerKey.defaultValue) {
+        logger.error(
+          { err: error, procedure: `/${request.service.typeName}/${request.method.name}` },
+          "handler failed with an unexpected error",
+        );
+      }
+      throw new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+    }
+  };
+}

@@ -1,0 +1,253 @@
+import assert from "node:assert/strict";
+import http2 from "node:http2";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Code, type ConnectError, createClient } from "@connectrpc/connect";
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+} from "@connectrpc/connect-node";
+import { ServerReflection } from "@shop/gen/grpc/reflection/v1/reflection_pb";
+import { Health, HealthCheckResponse_ServingStatus } from "@shop/gen/health/v1/health_pb";
+import pino from "pino";
+import { EchoRequestSchema, EchoService } from "../testing/echo-service.js";
+import { type GrpcServer, serviceImpl, startGrpcServer } from "./server.js";
+
+const readMaxBytes = 1024;
+
+/** Echo that can be told to be slow ("sleep:<ms>") or to fail unexpectedly ("crash"). */
+const echo = serviceImpl(EchoService, {
+  async read(request, context) {
+    if (request.text === "crash") throw new Error("database password=hunter2 leaked in a driver error");
+    const sleep = /^sleep:(\d+)$/.exec(request.text);
+    if (sleep) await delay(Number(sleep[1]), undefined, { signal: context.signal }).catch(() => undefined);
+    return { text: request.text };
+  },
+  async *watch(request) {
+    for (let i = 0; i < 3; i++) yield { text: `${request.text}#${i}` };
+  },
+});
+
+interface RawResponse {
+  status: number;
+  headers: http2.IncomingHttpHeaders;
+  trailers: http2.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** One gRPC request over a raw HTTP/2 stream, so tests control every byte and header. */
+function rawGrpcCall(port: number, path: string, body: Buffer, headers: Record<string, string> = {}) {
+  return new Promise<RawResponse>((resolve, reject) => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on("error", reject);
+    const stream = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+      ...headers,
+    });
+    const chunks: Buffer[] = [];
+    let responseHeaders: http2.IncomingHttpHeaders = {};
+    let trailers: http2.IncomingHttpHeaders = {};
+    stream.on("response", (h) => {
+      responseHeaders = h;
+    });
+    stream.on("trailers", (t) => {
+      trailers = t;
+    });
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("end", () => {
+      session.close();
+      resolve({
+        status: Number(responseHeaders[":status"]),
+        headers: responseHeaders,
+        trailers,
+        body: Buffer.concat(chunks),
+      });
+    });
+    stream.on("error", reject);
+    stream.end(body);
+  });
+}
+
+function envelope(payload: Uint8Array): Buffer {
+  const framed = Buffer.alloc(5 + payload.byteLength);
+  framed.writeUInt32BE(payload.byteLength, 1);
+  framed.set(payload, 5);
+  return framed;
+}
+
+function grpcStatusOf(response: RawResponse): number {
+  return Number(response.trailers["grpc-status"] ?? response.headers["grpc-status"]);
+}
+
+describe("platform gRPC server", () => {
+  let server: GrpcServer;
+  let baseUrl: string;
+
+  before(async () => {
+    server = await startGrpcServer({
+      port: 0,
+      host: "127.0.0.1",
+      services: [echo],
+      logger: pino({ level: "silent" }),
+      readMaxBytes,
+    });
+    baseUrl = `http://127.0.0.1:${server.port}`;
+  });
+  after(() => server.shutdown());
+
+  const grpc = () => createClient(EchoService, createGrpcTransport({ baseUrl }));
+
+  test("serves a unary call over gRPC (fast path) and the same call over Connect and gRPC-Web on HTTP/1.1", async () => {
+    assert.equal((await grpc().read({ text: "hello" })).text, "hello");
+    const connect = createClient(EchoService, createConnectTransport({ baseUrl, httpVersion: "1.1" }));
+    assert.equal((await connect.read({ text: "via connect" })).text, "via connect");
+    const grpcWeb = createClient(EchoService, createGrpcWebTransport({ baseUrl, httpVersion: "1.1" }));
+    assert.equal((await grpcWeb.read({ text: "via grpc-web" })).text, "via grpc-web");
+  });
+
+  test("serves server-streaming calls through the Connect fallback", async () => {
+    const texts: string[] = [];
+    for await (const message of grpc().watch({ text: "tick" })) texts.push(message.text);
+    assert.deepEqual(texts, ["tick#0", "tick#1", "tick#2"]);
+  });
+
+  test("a plain curl-style JSON POST over HTTP/1.1 works (Connect protocol)", async () => {
+    const response = await fetch(`${baseUrl}/shop.testing.v1.EchoService/Read`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "json" }),
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { text: "json" });
+  });
+
+  test("health answers SERVING for the server and each service, NotFound for unknown ones, and lists all", async () => {
+    const health = createClient(Health, createGrpcTransport({ baseUrl }));
+    assert.equal((await health.check({ service: "" })).status, HealthCheckResponse_ServingStatus.SERVING);
+    assert.equal(
+      (await health.check({ service: "shop.testing.v1.EchoService" })).status,
+      HealthCheckResponse_ServingStatus.SERVING,
+    );
+    await assert.rejects(
+      health.check({ service: "nope.Service" }),
+      (e: ConnectError) => e.code === Code.NotFound,
+    );
+    const list = await health.list({});
+    assert.deepEqual(Object.keys(list.statuses).sort(), ["", "shop.testing.v1.EchoService"]);
+  });
+
+  test("reflection lists the services and returns the file that declares a symbol", async () => {
+    const reflection = createClient(ServerReflection, createGrpcTransport({ baseUrl }));
+    async function* ask() {
+      yield { messageRequest: { case: "listServices" as const, value: "" } };
+      yield {
+        messageRequest: { case: "fileContainingSymbol" as const, value: "shop.testing.v1.EchoService" },
+      };
+      yield { messageRequest: { case: "fileContainingSymbol" as const, value: "no.such.Symbol" } };
+    }
+    const answers = [];
+    for await (const answer of reflection.serverReflectionInfo(ask())) answers.push(answer.messageResponse);
+    assert.equal(answers[0]?.case, "listServicesResponse");
+    const names =
+      answers[0]?.case === "listServicesResponse" ? answers[0].value.service.map((s) => s.name) : [];
+    assert.deepEqual(names, [
+      "grpc.health.v1.Health",
+      "grpc.reflection.v1.ServerReflection",
+      "grpc.reflection.v1alpha.ServerReflection",
+      "shop.testing.v1.EchoService",
+    ]);
+    assert.equal(answers[1]?.case, "fileDescriptorResponse");
+    assert.equal(
+      answers[1]?.case === "fileDescriptorResponse" && answers[1].value.fileDescriptorProto.length,
+      1,
+    );
+    assert.equal(answers[2]?.case, "errorResponse");
+    assert.equal(answers[2]?.case === "errorResponse" && answers[2].value.errorCode, Code.NotFound);
+  });
+
+  test("malformed protobuf bytes get INTERNAL and the server keeps serving", async () => {
+    const response = await rawGrpcCall(
+      server.port,
+      "/shop.testing.v1.EchoService/Read",
+      envelope(Buffer.from([0x0a, 0xff, 0x01])),
+    );
+    assert.equal(response.status, 200);
+    assert.equal(grpcStatusOf(response), Code.Internal);
+    assert.match(decodeURIComponent(String(response.headers["grpc-message"])), /parse binary/);
+    assert.equal((await grpc().read({ text: "still here" })).text, "still here");
+  });
+
+  test("a truncated envelope gets INTERNAL", async () => {
+    const truncated = envelope(new Uint8Array(10)).subarray(0, 8);
+    const response = await rawGrpcCall(server.port, "/shop.testing.v1.EchoService/Read", truncated);
+    assert.equal(grpcStatusOf(response), Code.Internal);
+  });
+
+  test("an unknown method gets UNIMPLEMENTED and the server keeps serving", async () => {
+    const response = await rawGrpcCall(
+      server.port,
+      "/shop.testing.v1.EchoService/Nope",
+      envelope(new Uint8Array()),
+    );
+    assert.equal(grpcStatusOf(response), Code.Unimplemented);
+    const unknownService = await rawGrpcCall(server.port, "/no.Such/Method", envelope(new Uint8Array()));
+    assert.equal(grpcStatusOf(unknownService), Code.Unimplemented);
+    assert.equal((await grpc().read({ text: "ok" })).text, "ok");
+  });
+
+  test("an oversize message gets RESOURCE_EXHAUSTED on every protocol and the server keeps serving", async () => {
+    const big = "x".repeat(readMaxBytes * 4);
+    const raw = await rawGrpcCall(
+      server.port,
+      "/shop.testing.v1.EchoService/Read",
+      envelope(toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: big }))),
+    );
+    assert.equal(grpcStatusOf(raw), Code.ResourceExhausted);
+    await assert.rejects(grpc().read({ text: big }), (e: ConnectError) => e.code === Code.ResourceExhausted);
+    const connect = createClient(EchoService, createConnectTransport({ baseUrl, httpVersion: "1.1" }));
+    await assert.rejects(connect.read({ text: big }), (e: ConnectError) => e.code === Code.ResourceExhausted);
+    assert.equal((await grpc().read({ text: "ok" })).text, "ok");
+  });
+
+  test("an expired deadline gets DEADLINE_EXCEEDED, and the handler's signal is aborted", async () => {
+    const started = Date.now();
+    const raw = await rawGrpcCall(
+      server.port,
+      "/shop.testing.v1.EchoService/Read",
+      envelope(toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: "sleep:5000" }))),
+      { "grpc-timeout": "50m" },
+    );
+    assert.equal(grpcStatusOf(raw), Code.DeadlineExceeded);
+    assert.ok(Date.now() - started < 4000, "the server answered at the deadline, not after the handler");
+    const zero = await rawGrpcCall(
+      server.port,
+      "/shop.testing.v1.EchoService/Read",
+      envelope(toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: "x" }))),
+      { "grpc-timeout": "0m" },
+    );
+    assert.equal(grpcStatusOf(zero), Code.DeadlineExceeded);
+    const bad = await rawGrpcCall(
+      server.port,
+      "/shop.testing.v1.EchoService/Read",
+      envelope(new Uint8Array()),
+      {
+        "grpc-timeout": "soon",
+      },
+    );
+    assert.equal(grpcStatusOf(bad), Code.InvalidArgument);
+    assert.equal((await grpc().read({ text: "ok" })).text, "ok");
+  });
+
+  test("an unexpected handler error reaches the caller as a generic INTERNAL without the cause", async () => {
+    await assert.rejects(grpc().read({ text: "crash" }), (e: ConnectError) => {
+      assert.equal(e.code, Code.Internal);
+      assert.doesNotMatch(e.rawMessage, /hunter2|password/);
+      return true;
+    });
+  });
+});

@@ -1,0 +1,11 @@
+/**
+ * Helpers for tests that run against real infrastructure and must isolate each run. Imported as
+ * `@shop/platform/testing`, never from production code (they are not in the main entry point).
+ */
+export { createTestDatabase, type TestDatabase, type TestDatabaseOptions } from "./testing/database.js";
+export { EchoRequestSchema, EchoResponseSchema, EchoService } from "./testing/echo-service.js";
+export { startTestGrpcServer, type TestGrpcServer } from "./testing/grpc-server.js";
+export { createLogSink, pluck } from "./testing/log-sink.js";
+export { createTestStreamName, uniqueName } from "./testing/names.js";
+export { freePort } from "./testing/ports.js";
+export { createTestRedisPrefix, type TestRedisOptions, type TestRedisPrefix } from "./testing/redis.js";

@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, it } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import { context, trace } from "@opentelemetry/api";
+import { ConfigError } from "../config.js";
+import { activeTrace } from "./active-trace.js";
+import { loadTracingConfig } from "./config.js";
+import { traceparentOf } from "./propagation.js";
+import { createTestTracing, isChildOf } from "./testing.js";
+import { createTracing, currentTracing, ensureTracing } from "./tracing.js";
+
+describe("process tracing set-up", () => {
+  afterEach(async () => {
+    await currentTracing()?.shutdown();
+  });
+
+  it("keeps the active span across awaits, so work done later nests under it", async () => {
+    const tt = createTestTracing();
+    const tracer = trace.getTracer("t");
+    await tracer.startActiveSpan("outer", async (outer) => {
+      await delay(5);
+      await Promise.all(
+        [1, 2].map(async () => {
+          await delay(1);
+          tracer.startSpan("inner").end();
+        }),
+      );
+      assert.equal(activeTrace()?.spanId, outer.spanContext().spanId);
+      assert.equal(traceparentOf(), `00-${outer.spanContext().traceId}-${outer.spanContext().spanId}-01`);
+      outer.end();
+    });
+    const spans = tt.spans();
+    const outer = spans.find((s) => s.name === "outer");
+    const inners = spans.filter((s) => s.name === "inner");
+    assert.ok(outer);
+    assert.equal(inners.length, 2);
+    for (const inner of inners) assert.ok(isChildOf(inner, outer));
+    assert.equal(activeTrace(), undefined, "nothing is active outside the span");
+  });
+
+  it("has one provider per process: a second set-up throws, ensureTracing shares the first", () => {
+    const first = createTestTracing("first");
+    assert.throws(() => createTracing({ serviceName: "second" }), /already set up.*first/);
+    assert.equal(ensureTracing("inventory", {}), first.tracing);
+  });
+
+  it("can be set up again after shutdown, and spans then reach the new provider", async () => {
+    const first = createTestTracing("first");
+    await first.shutdown();
+    assert.equal(currentTracing(), undefined);
+    const second = createTestTracing("second");
+    trace.getTracer("t").startSpan("after").end();
+    assert.deepEqual(
+      second.spans().map((s) => s.name),
+      ["after"],
+    );
+    assert.equal(second.spans()[0]?.resource.attributes["service.name"], "second");
+  });
+
+  it("without any exporter, records nothing but still makes real, propagatable ids", () => {
+    const tracing = ensureTracing("lonely", {});
+    const span = trace.getTracer("t").startSpan("unexported");
+    assert.equal(span.isRecording(), false);
+    const ctx = trace.setSpan(context.active(), span);
+    // Real ids, flag 00: nobody records this trace, but logs and callees still join on its id.
+    assert.match(traceparentOf(ctx) ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    const child = trace.getTracer("t").startSpan("child", {}, ctx);
+    assert.equal(child.spanContext().traceId, span.spanContext().traceId);
+    assert.notEqual(child.spanContext().spanId, span.spanContext().spanId);
+    child.end();
+    span.end();
+    assert.equal(tracing.serviceName, "lonely");
+  });
+
+  it("exports over OTLP/HTTP to <endpoint>/v1/traces, named by OTEL_SERVICE_NAME", async () => {
+    const received: { url: string | undefined; type: string | undefined; bytes: number }[] = [];
+    const receiver = createServer((req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        received.push({
+          url: req.url,
+          type: req.headers["content-type"],
+          bytes: Buffer.concat(chunks).length,
+        });
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = receiver.address() as AddressInfo;
+      const config = loadTracingConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}/`,
+        OTEL_SERVICE_NAME: "order-eu",
+      });
+      const tracing = ensureTracing("order", config);
+      assert.equal(tracing.serviceName, "order-eu");
+      trace.getTracer("t").startSpan("shipped").end();
+      await tracing.forceFlush();
+      assert.equal(received.length, 1);
+      assert.equal(received[0]?.url, "/v1/traces");
+      assert.match(received[0]?.type ?? "", /json|protobuf/);
+      assert.ok((received[0]?.bytes ?? 0) > 0);
+    } finally {
+      await currentTracing()?.shutdown();
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
+
+  it("rejects a malformed endpoint at start-up, naming the variable", () => {
+    assert.throws(
+      () => loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }),
+      (error: unknown) => error instanceof ConfigError && /OTEL_EXPORTER_OTLP_ENDPOINT/.test(error.message),
+    );
+    assert.deepEqual(loadTracingConfig({}), {});
+  });
+});

@@ -1,0 +1,135 @@
+import { randomUUID } from "node:crypto";
+import { and, asc, eq, ilike, or, type SQL, sql } from "drizzle-orm";
+import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import type { ProductChangeRecorder } from "./events.js";
+import { type ProductRow, products } from "./schema.js";
+
+/** A product as the store keeps it; the handlers turn it into the proto message. */
+export type ProductRecord = ProductRow;
+
+/** The fields a caller chooses; id and timestamps are the store's. */
+export interface ProductInput {
+  readonly name: string;
+  readonly description: string;
+  readonly currencyCode: string;
+  readonly units: bigint;
+  readonly nanos: number;
+}
+
+/** A place in the listing order: the last product of the previous page. */
+export interface ListPosition {
+  readonly createTime: Date;
+  readonly id: string;
+}
+
+export interface ListQuery {
+  /** Case-insensitive substring of name or description; empty matches everything. */
+  readonly text: string;
+  /** Products strictly after this position; absent for the first page. */
+  readonly after?: ListPosition;
+  readonly limit: number;
+}
+
+/** Data access of the catalog, behind an interface so handlers are testable and the engine swappable. */
+export interface ProductStore {
+  get(id: string): Promise<ProductRecord | undefined>;
+  /** Products in listing order (create_time, then id), after `query.after`. */
+  list(query: ListQuery): Promise<ProductRecord[]>;
+  /** Inserts the product and, in the same transaction, records its ProductCreated event. */
+  create(input: ProductInput): Promise<ProductRecord>;
+  /**
+   * Applies the given fields and, in the same transaction, records ProductUpdated; undefined (and no
+   * event) when no product has that id.
+   */
+  update(id: string, changes: Partial<ProductInput>): Promise<ProductRecord | undefined>;
+  /**
+   * Inserts all of `inputs` in one transaction if, and only if, the catalog is empty; returns how
+   * many were inserted. Atomic, so two replicas seeding at once never double the catalog. Each
+   * inserted product gets its ProductCreated, like one created through the API.
+   */
+  insertIfEmpty(inputs: readonly ProductInput[]): Promise<number>;
+}
+
+type Database = PostgresJsDatabase<Record<string, unknown>>;
+
+/** `%`, `_` and `\` match literally in the user's text, as a "contains" search promises. */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, "\\$&")}%`;
+}
+
+/**
+ * The catalog over Postgres with drizzle. Why keyset paging rather than OFFSET: a position
+ * (create_time, id) stays valid while products are added, so pages never skip or repeat an entry,
+ * and each page costs one index range scan however deep the listing goes.
+ *
+ * `recordChange` writes the event of each create / update inside that change's transaction (the
+ * service passes the outbox writer of events.ts); without it no events are recorded, which only
+ * tools such as benchmarks that seed a catalog want.
+ */
+export function createDrizzleProductStore(db: Database, recordChange?: ProductChangeRecorder): ProductStore {
+  const record = recordChange ?? (async () => {});
+  return {
+    async get(id) {
+      const [row] = await db.select().from(products).where(eq(products.id, id)).limit(1);
+      return row;
+    },
+
+    async list({ text, after, limit }) {
+      const conditions: SQL[] = [];
+      if (text !== "") {
+        const pattern = containsPattern(text);
+        conditions.push(or(ilike(products.name, pattern), ilike(products.description, pattern)) as SQL);
+      }
+      if (after) {
+        conditions.push(
+          sql`(${products.createTime}, ${products.id}) > (${after.createTime.toISOString()}::timestamptz, ${after.id}::uuid)`,
+        );
+      }
+      return db
+        .select()
+        .from(products)
+        .where(and(...conditions))
+        .orderBy(asc(products.createTime), asc(products.id))
+        .limit(limit);
+    },
+
+    async create(input) {
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(products)
+          .values({ id: randomUUID(), ...input })
+          .returning();
+        if (!row) throw new Error("insert returned no row");
+        await record(tx, { kind: "created", product: row });
+        return row;
+      });
+    },
+
+    async update(id, changes) {
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .update(products)
+          .set({ ...changes, updateTime: sql`now()` })
+          .where(eq(products.id, id))
+          .returning();
+        if (row) await record(tx, { kind: "updated", product: row });
+        return row;
+      });
+    },
+
+    async insertIfEmpty(inputs) {
+      return db.transaction(async (tx) => {
+        // Blocks a concurrent seeder (same lock mode conflicts with itself) but not readers.
+        await tx.execute(sql`lock table ${products} in share row exclusive mode`);
+        const [existing] = await tx.select({ id: products.id }).from(products).limit(1);
+        if (existing || inputs.length === 0) return 0;
+        const rows = await tx
+          .insert(products)
+          .values(inputs.map((input) => ({ id: randomUUID(), ...input })))
+          .returning();
+        for (const row of rows) await record(tx, { kind: "created", product: row });
+        return rows.length;
+      });
+    },
+  };
+}

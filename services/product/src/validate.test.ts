@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { MoneySchema } from "@shop/gen/shop/common/v1/money_pb";
+import {
+  maxNameChars,
+  validateId,
+  validateName,
+  validatePageSize,
+  validatePrice,
+  validateQuery,
+} from "./validate.js";
+
+function rejects(run: () => unknown, field: string) {
+  assert.throws(
+    run,
+    (error: unknown) =>
+      error instanceof ConnectError &&
+      error.code === Code.InvalidArgument &&
+      error.rawMessage.startsWith(`${field} `),
+  );
+}
+
+const money = (units: bigint, nanos: number, currencyCode = "USD") =>
+  create(MoneySchema, { currencyCode, units, nanos });
+
+describe("product validation", () => {
+  it("counts name length in Unicode characters, after trimming", () => {
+    const emoji = "😀".repeat(maxNameChars);
+    assert.equal(validateName("n", ` ${emoji} `), emoji);
+    rejects(() => validateName("n", `${emoji}x`), "n");
+  });
+
+  it("normalises ids to lower case and tells malformed from missing", () => {
+    assert.equal(
+      validateId("id", "0B9F2C1E-8D4A-4F3B-9C2D-1E0F5A6B7C8D"),
+      "0b9f2c1e-8d4a-4f3b-9c2d-1e0f5a6b7c8d",
+    );
+    assert.throws(() => validateId("id", ""), /id is required/);
+    assert.throws(() => validateId("id", "0b9f2c1e"), /id must be a UUID/);
+  });
+
+  it("accepts prices from zero to the largest nanos, and rejects each broken rule by its field", () => {
+    assert.deepEqual(validatePrice("p", money(0n, 0)), { currencyCode: "USD", units: 0n, nanos: 0 });
+    assert.equal(validatePrice("p", money(3n, 999_999_999)).nanos, 999_999_999);
+    rejects(() => validatePrice("p", undefined), "p");
+    rejects(() => validatePrice("p", money(1n, 0, "US1")), "p.currency_code");
+    rejects(() => validatePrice("p", money(-2n, 0)), "p.units");
+    rejects(() => validatePrice("p", money(-2n, -5)), "p.units");
+    rejects(() => validatePrice("p", money(2n, -5)), "p.nanos");
+    rejects(() => validatePrice("p", money(0n, -5)), "p.nanos");
+    rejects(() => validatePrice("p", money(0n, 1_000_000_000)), "p.nanos");
+  });
+
+  it("resolves page_size: default, pass-through, cap, and negative", () => {
+    assert.equal(validatePageSize(0), 20);
+    assert.equal(validatePageSize(7), 7);
+    assert.equal(validatePageSize(101), 100);
+    rejects(() => validatePageSize(-1), "page_size");
+  });
+
+  it("trims the query and limits it to 200 characters", () => {
+    assert.equal(validateQuery("  lamp "), "lamp");
+    assert.equal(validateQuery(" ".repeat(500)), "");
+    rejects(() => validateQuery("q".repeat(201)), "query");
+  });
+});

@@ -1,0 +1,96 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Money } from "@shop/gen/shop/common/v1/money_pb";
+
+export const maxNameChars = 200;
+export const maxDescriptionChars = 5000;
+export const maxQueryChars = 200;
+export const defaultPageSize = 20;
+export const maxPageSize = 100;
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const currencyPattern = /^[A-Z]{3}$/;
+const maxNanos = 999_999_999;
+
+/** An INVALID_ARGUMENT whose message starts with the offending field, as clients and the edge show it. */
+export function invalidArgument(field: string, problem: string): ConnectError {
+  return new ConnectError(`${field} ${problem}`, Code.InvalidArgument);
+}
+
+/** Lengths as people count them: Unicode characters, not UTF-16 units ("é" and "😀" are one each). */
+function charCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/**
+ * Checks a product id and returns it in canonical lower case. Why: a malformed id is the caller's
+ * mistake (INVALID_ARGUMENT), distinct from a well-formed id that names nothing (NOT_FOUND), and
+ * passing it unchecked would make Postgres fail the uuid cast and surface as INTERNAL.
+ */
+export function validateId(field: string, id: string): string {
+  if (id === "") throw invalidArgument(field, "is required");
+  if (!uuidPattern.test(id)) throw invalidArgument(field, "must be a UUID such as 0b9f2c1e-…");
+  return id.toLowerCase();
+}
+
+/** Trims and checks a product name: required, 1 to 200 characters. */
+export function validateName(field: string, name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === "") throw invalidArgument(field, "is required");
+  if (charCount(trimmed) > maxNameChars) {
+    throw invalidArgument(field, `must be at most ${maxNameChars} characters`);
+  }
+  return trimmed;
+}
+
+/** Trims and checks a description: optional, at most 5000 characters. */
+export function validateDescription(field: string, description: string): string {
+  const trimmed = description.trim();
+  if (charCount(trimmed) > maxDescriptionChars) {
+    throw invalidArgument(field, `must be at most ${maxDescriptionChars} characters`);
+  }
+  return trimmed;
+}
+
+/**
+ * Checks a catalog price: present, a 3-letter upper-case ISO 4217 code, nanos within ±999999999 with
+ * the same sign as units, and not negative overall. Why so strict: the price is copied into orders and
+ * payments, and a malformed Money would corrupt totals far from where it entered.
+ */
+export function validatePrice(
+  field: string,
+  price: Money | undefined,
+): { currencyCode: string; units: bigint; nanos: number } {
+  if (!price) throw invalidArgument(field, "is required");
+  const { currencyCode, units, nanos } = price;
+  if (!currencyPattern.test(currencyCode)) {
+    throw invalidArgument(
+      `${field}.currency_code`,
+      "must be a 3-letter upper-case ISO 4217 currency code such as USD",
+    );
+  }
+  if (nanos < -maxNanos || nanos > maxNanos) {
+    throw invalidArgument(`${field}.nanos`, `must be between -${maxNanos} and ${maxNanos}`);
+  }
+  if (units < 0n) throw invalidArgument(`${field}.units`, "must be zero or positive");
+  if (units > 0n && nanos < 0) throw invalidArgument(`${field}.nanos`, "must have the same sign as units");
+  if (nanos < 0) throw invalidArgument(`${field}.nanos`, "must be zero or positive");
+  return { currencyCode, units, nanos };
+}
+
+/** Resolves `page_size`: 0 means the default, above the maximum is clamped, negative is an error. */
+export function validatePageSize(pageSize: number): number {
+  if (pageSize < 0) throw invalidArgument("page_size", "must not be negative");
+  if (pageSize === 0) return defaultPageSize;
+  return Math.min(pageSize, maxPageSize);
+}
+
+/** Trims and checks the text query: at most 200 characters; empty means "everything". */
+export function validateQuery(query: string): string {
+  const trimmed = query.trim();
+  if (charCount(trimmed) > maxQueryChars) {
+    throw invalidArgument("query", `must be at most ${maxQueryChars} characters`);
+  }
+  return trimmed;
+}

@@ -86,8 +86,12 @@ export function createGateway(options: GatewayOptions) {
         registry,
       );
 
+      // A response that finished also closes: only a client that left early cancels the call
+      // (aborting after every request would build a DOMException each time, for nothing).
       const abort = new AbortController();
-      res.once("close", () => abort.abort());
+      res.once("close", () => {
+        if (!res.writableFinished) abort.abort();
+      });
       const reply = await upstreams
         .callUnary(route.method as DescMethodUnary, message, {
           headers: forwardHeaders(authorization, requestId),

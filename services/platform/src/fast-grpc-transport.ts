@@ -17,7 +17,7 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import { codeFromHttpStatus, findTrailerError } from "@connectrpc/connect/protocol-grpc";
+import { codeFromHttpStatus, findTrailerError, parseTimeout } from "@connectrpc/connect/protocol-grpc";
 
 export interface FastGrpcTransportOptions {
   /** `http://host:port` of the upstream (h2c, prior knowledge). */
@@ -89,6 +89,11 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
       headers[key] = value;
     });
 
+    // The deadline is the `grpc-timeout` header the call sends (an interceptor may have changed it):
+    // one timer here instead of a deadline AbortSignal merged with the caller's on every call.
+    const timeout = parseTimeout(request.header.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
+    if (timeout.error) throw timeout.error;
+
     return new Promise<UnaryResponse>((resolve, reject) => {
       const stream = currentSession().request(headers);
       const chunks: Buffer[] = [];
@@ -99,6 +104,7 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
       const finish = (error: ConnectError | undefined, result?: UnaryResponse) => {
         if (settled) return;
         settled = true;
+        clearTimeout(deadlineTimer);
         request.signal.removeEventListener("abort", onAbort);
         if (error) {
           if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
@@ -111,6 +117,13 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
         return;
       }
       request.signal.addEventListener("abort", onAbort);
+      const deadlineTimer =
+        timeout.timeoutMs === undefined
+          ? undefined
+          : setTimeout(
+              () => finish(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
+              timeout.timeoutMs,
+            );
 
       stream.on("response", (h) => {
         responseHeaders = h;
@@ -185,33 +198,21 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
       contextValues?: ReturnType<typeof createContextValues>,
     ): Promise<UnaryResponse<I, O>> {
       const requestHeader = new Headers(header);
-      let deadlineTimer: NodeJS.Timeout | undefined;
-      let callSignal = signal ?? neverAborted;
       if (timeoutMs !== undefined && timeoutMs > 0) {
         requestHeader.set("grpc-timeout", `${Math.max(1, Math.ceil(timeoutMs))}m`);
-        const deadline = new AbortController();
-        deadlineTimer = setTimeout(
-          () => deadline.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
-          timeoutMs,
-        );
-        callSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
       }
-      try {
-        const response = await invoke({
-          stream: false,
-          service: method.parent,
-          method,
-          requestMethod: "POST",
-          url: `${options.baseUrl.replace(/\/$/, "")}/${method.parent.typeName}/${method.name}`,
-          header: requestHeader,
-          contextValues: contextValues ?? createContextValues(),
-          signal: callSignal,
-          message: isMessage(input, method.input) ? input : create(method.input, input as never),
-        } as UnaryRequest);
-        return response as UnaryResponse<I, O>;
-      } finally {
-        if (deadlineTimer) clearTimeout(deadlineTimer);
-      }
+      const response = await invoke({
+        stream: false,
+        service: method.parent,
+        method,
+        requestMethod: "POST",
+        url: `${options.baseUrl.replace(/\/$/, "")}/${method.parent.typeName}/${method.name}`,
+        header: requestHeader,
+        contextValues: contextValues ?? createContextValues(),
+        signal: signal ?? neverAborted,
+        message: isMessage(input, method.input) ? input : create(method.input, input as never),
+      } as UnaryRequest);
+      return response as UnaryResponse<I, O>;
     },
     stream: (...args) => options.streams.stream(...args),
     close() {

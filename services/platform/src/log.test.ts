@@ -50,3 +50,28 @@ describe("createLogger", () => {
     assert.equal(pluck(second, "trace_id"), "t1");
   });
 });
+
+describe("createLogger redaction beyond the usual shapes", () => {
+  it("hides secrets deep down, in arrays, in errors and in child bindings, matching names in any case", () => {
+    const out = createLogSink();
+    const logger = createLogger({ service: "edge", level: "info", destination: out.stream });
+    const error = Object.assign(new Error("upstream refused"), {
+      request: { headers: { Authorization: "Bearer error-secret" } },
+    });
+    const live = { a: { b: { c: { d: { e: { token: "deep-secret" } } } } } };
+    logger.info({ err: error, live, calls: [{ cardToken: "array-secret" }] }, "failed");
+    logger.child({ session: { secret: "binding-secret" } }).info("bound");
+    const text = out.lines.join("\n");
+    for (const leaked of ["error-secret", "deep-secret", "array-secret", "binding-secret"]) {
+      assert.doesNotMatch(text, new RegExp(leaked), `${leaked} must not be logged`);
+    }
+    const [first] = out.records();
+    assert.equal(pluck(first, "err.message"), "upstream refused", "the error stays readable");
+    assert.equal(pluck(first, "err.type"), "Error");
+    assert.match(String(pluck(first, "err.stack")), /upstream refused/);
+    assert.equal(pluck(first, "err.request.headers.Authorization"), "[redacted]");
+    assert.equal(pluck(first, "live.a.b.c.d.e.token"), "[redacted]");
+    assert.equal(live.a.b.c.d.e.token, "deep-secret", "the caller's object is not modified");
+    assert.equal(error.request.headers.Authorization, "Bearer error-secret");
+  });
+});

@@ -1,4 +1,5 @@
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { postgresJsClientOf } from "../postgres-js-client.js";
 import { traceparentOf } from "../tracing/propagation.js";
 import { type EventRegistry, encodeEvent, type ShopEvent, shopEventRegistry } from "./event-codec.js";
 import { outbox } from "./event-tables.js";
@@ -33,7 +34,7 @@ export interface WriteOutboxOptions {
  * the commit. The row commits or rolls back with the change; the relay publishes it later.
  * A statement trigger on the table sends the relay's `NOTIFY` (migration 0001), which Postgres
  * delivers at commit and never for a rolled-back row; so this is one INSERT, with no extra round trip
- * on the caller's hot path.
+ * on the caller's hot path, sent as a prepared statement where the transaction is postgres.js's.
  * The trace context active now (the handler's span) is stored with the row, so the relay's publish
  * and every consumer join the trace of the request that caused the event.
  * Returns the event id. Throws TypeError for an unknown event type or a non-UUID event id.
@@ -47,11 +48,25 @@ export async function writeOutbox(
   const headers: Record<string, string> = {};
   const traceparent = traceparentOf() ?? options.traceparent;
   if (traceparent) headers.traceparent = traceparent;
-  await tx.insert(outbox).values({
-    id: encoded.eventId,
-    subject: encoded.subject,
-    payload: encoded.payload,
-    headers,
-  });
+  const client = postgresJsClientOf(tx);
+  if (client) {
+    // A prepared statement on the transaction's own connection (see postgresJsClientOf); the casts
+    // pin the parameter types, so no driver-level serializer (which drizzle replaces) is involved.
+    const payload = Buffer.from(
+      encoded.payload.buffer,
+      encoded.payload.byteOffset,
+      encoded.payload.byteLength,
+    );
+    await client`
+      insert into outbox (id, subject, payload, headers)
+      values (${encoded.eventId}::uuid, ${encoded.subject}::text, ${payload}, ${JSON.stringify(headers)}::text::jsonb)`;
+  } else {
+    await tx.insert(outbox).values({
+      id: encoded.eventId,
+      subject: encoded.subject,
+      payload: encoded.payload,
+      headers,
+    });
+  }
   return encoded.eventId;
 }

@@ -39,8 +39,13 @@ async function stopAll(exitCode: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     console.log("\nstopping…");
-    for (const proc of [...running].reverse()) await proc.stop();
+    const unclean: string[] = [];
+    for (const proc of [...running].reverse()) if (!(await proc.stop())) unclean.push(proc.spec.name);
     for (const item of [...infra].reverse()) await item.stop().catch(() => undefined);
+    if (unclean.length > 0) {
+      console.error(`did not shut down cleanly: ${unclean.join(", ")}`);
+      process.exit(1);
+    }
   }
   process.exit(exitCode);
 }

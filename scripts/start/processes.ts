@@ -8,7 +8,8 @@ const colours = [36, 33, 35, 32, 34, 91, 96, 93];
 export interface RunningProcess {
   readonly spec: ProcessSpec;
   readonly child: ChildProcess;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after 15 s; resolves true when the process exited cleanly (code 0). */
+  stop(): Promise<boolean>;
 }
 
 /**
@@ -20,10 +21,14 @@ export function startProcess(
   index: number,
   onExit: (code: number | null) => void,
 ): RunningProcess {
+  // Its own process group: a Ctrl-C in the terminal reaches only `npm start`, which then sends each
+  // service one SIGTERM. Sharing the terminal's group, a service would get the terminal's SIGINT and
+  // then this SIGTERM, and take the second signal as "exit now", cutting its graceful drain short.
   const child = spawn(process.execPath, ["--import", "tsx", spec.entry], {
     cwd: repoRoot,
     env: { ...process.env, ...spec.env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   const prefix = `\x1b[${colours[index % colours.length]}m${spec.name.padEnd(12)}\x1b[0m│ `;
   for (const stream of [child.stdout, child.stderr]) {
@@ -34,11 +39,15 @@ export function startProcess(
     spec,
     child,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode === 0;
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
       child.kill("SIGTERM");
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      if ((await Promise.race([exited.then(() => true), delay(15_000, false)])) === false)
+      const code = await Promise.race([exited, delay(15_000, "timeout" as const)]);
+      if (code === "timeout") {
         child.kill("SIGKILL");
+        return false;
+      }
+      return code === 0;
     },
   };
 }

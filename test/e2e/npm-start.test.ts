@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { createTestRedisPrefix, freePort, uniqueName } from "@shop/platform/testing";
 import postgres from "postgres";
@@ -105,6 +106,9 @@ describe("npm start", { timeout: 240_000 }, () => {
 
   after(async () => {
     if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      // The services run in process groups of their own: let `npm start` stop them, then make sure.
+      child.kill("SIGTERM");
+      await Promise.race([exited, delay(20_000)]);
       try {
         process.kill(-child.pid, "SIGKILL");
       } catch {
@@ -158,7 +162,9 @@ describe("npm start", { timeout: 240_000 }, () => {
   });
 
   it("stops everything on Ctrl-C (SIGINT), exits 0, and frees every port", async () => {
-    child.kill("SIGINT");
+    // As a terminal's Ctrl-C does: SIGINT to the whole process group of `npm start`. Every service
+    // must still get exactly one signal and exit 0, or `npm start` exits 1 naming it.
+    process.kill(-(child.pid as number), "SIGINT");
     const { code, signal } = await exited;
     assert.equal(signal, null, output.slice(-2000));
     assert.equal(code, 0, output.slice(-2000));

@@ -33,10 +33,11 @@ export function createOpenApiDocument(
   const paths: Record<string, Record<string, unknown>> = {};
   const roots: DescMessage[] = [];
   const tags = new Map<string, string | undefined>();
+  const pathOfShape = new Map<string, string>();
   for (const route of routes) {
     roots.push(route.method.input, route.method.output);
     tags.set(route.service.name, commentOf(route.service));
-    const { path, parameters } = openApiPath(route);
+    const { path, parameters } = sharePathWithSameShape(openApiPath(route), pathOfShape);
     paths[path] ??= {};
     paths[path][route.httpMethod.toLowerCase()] = operation(route, parameters);
   }
@@ -135,6 +136,44 @@ function openApiPath(route: Route): { path: string; parameters: Parameter[] } {
     i++;
   }
   return { path: `/${parts.join("/")}${verb === undefined ? "" : `:${verb}`}`, parameters };
+}
+
+/** `/v1/products/{product.id}` → `/v1/products/{}`: what OpenAPI compares paths by. */
+function pathShape(path: string): string {
+  return path.replace(/\{[^}]*\}/g, "{}");
+}
+
+/**
+ * OpenAPI forbids two templated paths that differ only in their parameter names, but two rules of
+ * the protos may bind the same position to differently named fields (`GET /v1/products/{id}` and
+ * `PATCH /v1/products/{product.id}`). The later route joins the first one's path; its parameters
+ * take that path's names, and their descriptions say which request field they set.
+ */
+function sharePathWithSameShape(
+  own: { path: string; parameters: Parameter[] },
+  pathOfShape: Map<string, string>,
+): { path: string; parameters: Parameter[] } {
+  const shape = pathShape(own.path);
+  const shared = pathOfShape.get(shape);
+  if (shared === undefined) {
+    pathOfShape.set(shape, own.path);
+    return own;
+  }
+  if (shared === own.path) return own;
+  const namesIn = (path: string) => [...path.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] as string);
+  const sharedNames = namesIn(shared);
+  const renamed = new Map(namesIn(own.path).map((name, i) => [name, sharedNames[i] as string]));
+  const parameters = own.parameters.map((parameter) => {
+    const name = parameter.in === "path" ? renamed.get(parameter.name) : undefined;
+    if (name === undefined || name === parameter.name) return parameter;
+    const note = `Sets \`${parameter.name}\` of the request.`;
+    return {
+      ...parameter,
+      name,
+      description: parameter.description ? `${note} ${parameter.description}` : note,
+    };
+  });
+  return { path: shared, parameters };
 }
 
 function leafField(message: DescMessage, fieldPath: readonly string[]): DescField {

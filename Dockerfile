@@ -34,6 +34,9 @@ COPY --chown=root:root gen ./gen
 COPY --chown=root:root services ./services
 COPY --chown=root:root edge ./edge
 COPY --chown=root:root mesh/healthcheck.ts ./mesh/healthcheck.ts
+# The operator's dead-letter command (`docker compose exec order npm run dlq -- list`); it imports only
+# services/platform and runtime dependencies, all copied above.
+COPY --chown=root:root scripts/dlq.ts ./scripts/dlq.ts
 # The code is owned by root and read-only to the process; the process runs as the image's node user.
 USER node
 ARG SERVICE=product

@@ -1,4 +1,17 @@
-import type { Topology } from "./src/topology-types.js";
+import type { Topology, UpstreamLink } from "./src/topology-types.js";
+
+/**
+ * How every service but user reaches the user service: its token verifier fetches the public keys
+ * (GetPublicKeys, a NO_SIDE_EFFECTS read, so the sidecar retries it) from `USER_SERVICE_URL`, the
+ * platform's `authServiceEnv` name. The cap matches the verifier's own two-second key-fetch deadline;
+ * short tries leave room for two retries within it when one user replica is slow or gone.
+ */
+const tokenKeys: UpstreamLink = {
+  service: "user",
+  env: "USER_SERVICE_URL",
+  timeout: "2s",
+  retry: { perTryTimeout: "0.5s" },
+};
 
 /**
  * The mesh's single source of truth. `npm run mesh:generate` turns it into every Envoy sidecar config
@@ -54,7 +67,7 @@ export const topology: Topology = {
       outboundPort: 15002,
       meshInbound: true,
       stores: ["postgres", "nats"],
-      upstreams: [],
+      upstreams: [tokenKeys],
       replicas: 2,
     },
     {
@@ -72,6 +85,7 @@ export const topology: Topology = {
         { service: "inventory", timeout: "3s" },
         // A charge goes to the (fake) provider: give it longer and never retry it more than once.
         { service: "payment", timeout: "10s", retry: { numRetries: 1, perTryTimeout: "5s" } },
+        tokenKeys,
       ],
       replicas: 2,
     },
@@ -83,7 +97,7 @@ export const topology: Topology = {
       outboundPort: 15004,
       meshInbound: true,
       stores: ["redis"],
-      upstreams: [{ service: "product", timeout: "1s", retry: { perTryTimeout: "0.3s" } }],
+      upstreams: [{ service: "product", timeout: "1s", retry: { perTryTimeout: "0.3s" } }, tokenKeys],
       replicas: 2,
     },
     {
@@ -94,7 +108,7 @@ export const topology: Topology = {
       outboundPort: 15005,
       meshInbound: true,
       stores: ["postgres", "nats"],
-      upstreams: [],
+      upstreams: [tokenKeys],
       replicas: 2,
     },
     {
@@ -105,7 +119,11 @@ export const topology: Topology = {
       outboundPort: 15006,
       meshInbound: true,
       stores: ["postgres", "nats"],
-      upstreams: [],
+      upstreams: [
+        // SetStock's product-exists check (GetProduct, a read), under inventory's 1 s PRODUCT_TIMEOUT_MS.
+        { service: "product", timeout: "1s", retry: { perTryTimeout: "0.3s" } },
+        tokenKeys,
+      ],
       replicas: 2,
     },
     {
@@ -116,7 +134,7 @@ export const topology: Topology = {
       outboundPort: 15007,
       meshInbound: true,
       stores: ["postgres", "nats"],
-      upstreams: [],
+      upstreams: [tokenKeys],
       replicas: 1,
     },
     {

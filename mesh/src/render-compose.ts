@@ -1,14 +1,7 @@
 import type { ServiceSpec, Topology } from "./topology-types.js";
+import { upstreamEnv } from "./upstream-env.js";
 
 const envoyImage = "envoyproxy/envoy:v1.31.2";
-
-function upstreamEnv(topology: Topology, spec: ServiceSpec): string[] {
-  return spec.upstreams.map((link) => {
-    const upstream = topology.services.find((candidate) => candidate.name === link.service);
-    if (!upstream) throw new Error(`topology: unknown upstream ${link.service}`);
-    return `${link.service.toUpperCase()}_URL: http://127.0.0.1:${upstream.outboundPort}`;
-  });
-}
 
 function storeEnv(spec: ServiceSpec): string[] {
   const lines: string[] = [];
@@ -48,7 +41,7 @@ function serviceBlock(topology: Topology, spec: ServiceSpec): string {
     `PORT: "${spec.port}"`,
     ...(spec.metricsPort !== spec.port ? [`METRICS_PORT: "${spec.metricsPort}"`] : []),
     ...storeEnv(spec),
-    ...upstreamEnv(topology, spec),
+    ...upstreamEnv(topology, spec).map((variable) => `${variable.name}: ${variable.value}`),
     `OTEL_SERVICE_NAME: ${spec.name}`,
   ];
   const published = spec.name === "edge" ? [`    ports: ["${spec.port}:${spec.port}"]`] : [];

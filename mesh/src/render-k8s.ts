@@ -1,5 +1,6 @@
 import type { Json } from "./envoy/common.js";
 import type { ServiceSpec, Topology } from "./topology-types.js";
+import { upstreamEnv } from "./upstream-env.js";
 
 const envoyImage = "envoyproxy/envoy:v1.31.2";
 const appImage = "shop-mesh:latest";
@@ -21,14 +22,7 @@ function env(topology: Topology, spec: ServiceSpec): Json[] {
   if (spec.stores.includes("postgres") || spec.stores.includes("mongo"))
     list.push(secret("DATABASE_URL", `${spec.name}-database-url`));
   if (spec.stores.includes("mongo")) list.push(secret("MONGO_URL", `${spec.name}-mongo-url`));
-  for (const link of spec.upstreams) {
-    const upstream = topology.services.find((candidate) => candidate.name === link.service);
-    if (!upstream) throw new Error(`topology: unknown upstream ${link.service}`);
-    list.push({
-      name: `${link.service.toUpperCase()}_URL`,
-      value: `http://127.0.0.1:${upstream.outboundPort}`,
-    });
-  }
+  for (const variable of upstreamEnv(topology, spec)) list.push({ ...variable });
   return list;
 }
 

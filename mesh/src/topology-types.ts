@@ -60,6 +60,12 @@ export interface LinkPolicy {
 /** One upstream a service calls, with optional overrides of the default link policy. */
 export interface UpstreamLink {
   service: string;
+  /**
+   * The variable the caller reads this upstream's address from; `<SERVICE>_URL` when absent. Why a
+   * field: the token verifiers read `USER_SERVICE_URL` (the platform's `authServiceEnv`), and the
+   * deployment files must set the name the code reads, not a name derived by convention.
+   */
+  env?: string;
   timeout?: EnvoyDuration;
   retry?: Partial<RetryPolicy>;
   circuitBreaker?: Partial<CircuitBreakerPolicy>;

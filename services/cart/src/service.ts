@@ -7,6 +7,7 @@ import { connectJetStream } from "@shop/platform/events/connection";
 import type { Namespace } from "@shop/platform/events/namespace";
 import { domainStream, ensureStreams } from "@shop/platform/events/streams";
 import { createLogger, type Logger } from "@shop/platform/log";
+import { createMetrics } from "@shop/platform/metrics";
 import { serviceImpl } from "@shop/platform/server/server";
 import { startWithResources } from "@shop/platform/service-resources";
 import { startServiceRuntime } from "@shop/platform/service-runtime";
@@ -48,6 +49,8 @@ export async function startCartService(
   deps: CartServiceDeps = {},
 ): Promise<RunningCartService> {
   const logger = deps.logger ?? createLogger({ service: "cart", level: config.LOG_LEVEL });
+  // Created before the upstream clients, so their calls and breaker state land on /metrics.
+  const metrics = createMetrics({ service: "cart" });
   return startWithResources(logger, async (resources) => {
     const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
     redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
@@ -63,10 +66,11 @@ export async function startCartService(
       baseUrl: config.PRODUCT_URL,
       timeoutMs: config.PRODUCT_TIMEOUT_MS,
       logger,
+      metrics,
       retry: { maxAttempts: config.UPSTREAM_RETRY_ATTEMPTS },
     });
     resources.defer(() => products.close());
-    const verifier = resolveTokenVerifier(config, deps.verifier, { logger, resources });
+    const verifier = resolveTokenVerifier(config, deps.verifier, { logger, resources, metrics });
     let events: CartEvents | undefined;
     if (config.NATS_URL !== undefined) {
       const nats = await connectJetStream({ url: config.NATS_URL, name: "cart", logger });
@@ -90,6 +94,7 @@ export async function startCartService(
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       metricsPort: config.METRICS_PORT,
+      metrics,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       services: [serviceImpl(CartService, createCartHandlers(available, catalog, events))],
       auth: verifier,

@@ -2,6 +2,7 @@ import type { Namespace } from "@shop/platform/events/namespace";
 import { type ServiceEvents, startServiceEvents } from "@shop/platform/events/service-events";
 import type { Logger } from "@shop/platform/log";
 import type { Sql } from "postgres";
+import type { Registry } from "prom-client";
 
 /**
  * The inventory service publishes StockReserved, StockCommitted, StockReleased and StockChanged.
@@ -15,6 +16,8 @@ export function startInventoryEventRelay(options: {
   sql: Sql;
   logger: Logger;
   namespace?: Namespace;
+  /** The service's metrics registry: the relay exports its lag and backlog there. */
+  registry?: Registry;
 }): Promise<ServiceEvents> {
   return startServiceEvents({ ...options, domain: "inventory" });
 }

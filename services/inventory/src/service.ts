@@ -7,6 +7,7 @@ import { createUpstream } from "@shop/platform/clients";
 import type { Namespace } from "@shop/platform/events/namespace";
 import { writeOutbox } from "@shop/platform/events/outbox";
 import { createLogger, type Logger } from "@shop/platform/log";
+import { createMetrics } from "@shop/platform/metrics";
 import { serviceImpl } from "@shop/platform/server/server";
 import { openServiceDatabase } from "@shop/platform/service-database";
 import { startWithResources } from "@shop/platform/service-resources";
@@ -49,16 +50,19 @@ export async function startInventoryService(
   deps: InventoryServiceDeps = {},
 ): Promise<RunningInventoryService> {
   const logger = deps.logger ?? createLogger({ service: "inventory", level: config.LOG_LEVEL });
+  // Created before the relay and the product client start, so they record on the registry /metrics serves.
+  const metrics = createMetrics({ service: "inventory" });
   return startWithResources(logger, async (resources) => {
     const pg = await openServiceDatabase({ url: config.DATABASE_URL, logger, migrationsFolder });
     resources.defer(() => pg.close());
-    const verifier = resolveTokenVerifier(config, deps.verifier, { logger, resources });
+    const verifier = resolveTokenVerifier(config, deps.verifier, { logger, resources, metrics });
     if (config.NATS_URL !== undefined) {
       const namespace = deps.eventsNamespace ?? config.EVENTS_NAMESPACE;
       const events = await startInventoryEventRelay({
         natsUrl: config.NATS_URL,
         sql: pg.sql,
         logger,
+        registry: metrics.registry,
         ...(namespace === undefined ? {} : { namespace }),
       });
       resources.defer(() => events.stop());
@@ -72,6 +76,7 @@ export async function startInventoryService(
         baseUrl: config.PRODUCT_URL,
         timeoutMs: config.PRODUCT_TIMEOUT_MS,
         logger,
+        metrics,
         retry: { maxAttempts: config.UPSTREAM_RETRY_ATTEMPTS },
       });
       resources.defer(() => products.close());
@@ -83,6 +88,7 @@ export async function startInventoryService(
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       metricsPort: config.METRICS_PORT,
+      metrics,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       services: [serviceImpl(InventoryService, createInventoryHandlers(store, catalog))],
       auth: verifier,

@@ -29,7 +29,10 @@ export interface NotificationEventsOptions {
   readonly namespace?: Namespace;
   readonly maxDeliver: number;
   readonly backoff: ConsumerBackoff;
-  /** Where the consumers export `jetstream_consumer_pending_messages`: the service's registry. */
+  /**
+   * The service's registry: the consumers export their backlog and the dead-letter stream's depth
+   * there, and the outbox relay its lag and pending rows.
+   */
   readonly metricsRegistry?: Registry;
 }
 
@@ -58,6 +61,7 @@ export async function startNotificationEvents(
     logger,
     extraStreams: [domainStream("order"), deadLetterStream],
     ...namespace,
+    ...(options.metricsRegistry === undefined ? {} : { registry: options.metricsRegistry }),
   });
   const { nats } = events;
   const hooks: Array<() => Promise<void>> = [() => events.stop()];

@@ -2,6 +2,7 @@ import type { Namespace } from "@shop/platform/events/namespace";
 import { startServiceEvents } from "@shop/platform/events/service-events";
 import type { Logger } from "@shop/platform/log";
 import type { Sql } from "postgres";
+import type { Registry } from "prom-client";
 
 /**
  * The order service publishes OrderPlaced, OrderConfirmed and OrderCancelled. The store writes them to
@@ -13,6 +14,8 @@ export async function startOrderEventRelay(options: {
   sql: Sql;
   logger: Logger;
   namespace?: Namespace;
+  /** The service's metrics registry: the relay exports its lag and backlog there. */
+  registry?: Registry;
 }): Promise<Array<() => Promise<void>>> {
   const events = await startServiceEvents({ ...options, domain: "order" });
   return [() => events.stop()];

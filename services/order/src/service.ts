@@ -8,6 +8,7 @@ import type { TokenVerifier } from "@shop/platform/auth/token-verifier";
 import { createUpstream } from "@shop/platform/clients";
 import type { Namespace } from "@shop/platform/events/namespace";
 import { createLogger, type Logger } from "@shop/platform/log";
+import { createMetrics } from "@shop/platform/metrics";
 import { serviceImpl } from "@shop/platform/server/server";
 import { startWithResources } from "@shop/platform/service-resources";
 import { startServiceRuntime } from "@shop/platform/service-runtime";
@@ -56,7 +57,9 @@ export async function startOrderService(
 ): Promise<RunningOrderService> {
   const logger = deps.logger ?? createLogger({ service: "order", level: config.LOG_LEVEL });
   const namespace = deps.eventsNamespace ?? config.EVENTS_NAMESPACE;
-  const relayNamespace = namespace === undefined ? {} : { namespace };
+  // Created before the relay and the upstream clients, so they record on the registry /metrics serves.
+  const metrics = createMetrics({ service: "order" });
+  const relayOptions = { ...(namespace === undefined ? {} : { namespace }), registry: metrics.registry };
   return startWithResources(logger, async (resources) => {
     const deferAll = (hooks: Array<() => unknown>) => {
       for (const hook of hooks.reverse()) resources.defer(hook);
@@ -73,7 +76,7 @@ export async function startOrderService(
             databaseName: "shop_order",
             natsUrl: config.NATS_URL,
             logger,
-            ...relayNamespace,
+            ...relayOptions,
           }),
         );
       }
@@ -87,19 +90,20 @@ export async function startOrderService(
             natsUrl: config.NATS_URL,
             sql: pgStore.sql,
             logger,
-            ...relayNamespace,
+            ...relayOptions,
           }),
         );
       }
     }
 
-    const verifier = resolveTokenVerifier(config, deps.verifier, { logger, resources });
+    const verifier = resolveTokenVerifier(config, deps.verifier, { logger, resources, metrics });
 
     const upstream = (name: string, baseUrl: string, timeoutMs: number) => {
       const created = createUpstream({
         upstream: name,
         baseUrl,
         logger,
+        metrics,
         timeoutMs,
         retry: { maxAttempts: config.UPSTREAM_RETRY_ATTEMPTS },
       });
@@ -117,8 +121,7 @@ export async function startOrderService(
       PaymentService,
     );
 
-    // Registered on the runtime's registry once it exists; sagas only end after the server is up.
-    const sagaMetrics = createSagaMetrics();
+    const sagaMetrics = createSagaMetrics(metrics.registry);
     const worker = createSagaWorker({
       metrics: sagaMetrics,
       store,
@@ -145,13 +148,13 @@ export async function startOrderService(
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       metricsPort: config.METRICS_PORT,
+      metrics,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       services: [serviceImpl(OrderService, handlers)],
       auth: verifier,
       onShutdown: [() => resources.close()],
       logger,
     });
-    runtime.metrics.registry.registerMetric(sagaMetrics.outcomes);
     if (autoDrive) worker.start();
     return { port: runtime.port, logger, store, worker, shutdown: () => runtime.shutdown() };
   });

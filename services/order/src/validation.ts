@@ -11,7 +11,8 @@ const printableAscii = /^[\x21-\x7e][\x20-\x7e]*$/;
 
 /** The idempotency key rule of the proto: 1 to 128 printable ASCII characters. */
 export function requireIdempotencyKey(value: string): string {
-  if (value === "") throw invalidArgument("idempotency_key", "is required");
+  if (value === "")
+    throw invalidArgument("idempotency_key", "is required (over REST: the Idempotency-Key header)");
   if (value.length > 128) throw invalidArgument("idempotency_key", "must be at most 128 characters");
   if (!printableAscii.test(value)) throw invalidArgument("idempotency_key", "must be printable ASCII");
   return value;

@@ -2,6 +2,7 @@ import type { Namespace } from "@shop/platform/events/namespace";
 import { startServiceEvents } from "@shop/platform/events/service-events";
 import type { Logger } from "@shop/platform/log";
 import type { Sql } from "postgres";
+import type { Registry } from "prom-client";
 
 /**
  * Moves the payment events committed to the outbox (see store.ts) to the payment stream on JetStream.
@@ -12,6 +13,8 @@ export async function startPaymentEventRelay(options: {
   sql: Sql;
   logger: Logger;
   namespace?: Namespace;
+  /** The service's metrics registry: the relay exports its lag and backlog there. */
+  registry?: Registry;
 }): Promise<Array<() => Promise<void>>> {
   const events = await startServiceEvents({ ...options, domain: "payment" });
   return [() => events.stop()];

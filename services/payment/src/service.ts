@@ -5,6 +5,7 @@ import type { TokenVerifier } from "@shop/platform/auth/token-verifier";
 import type { Namespace } from "@shop/platform/events/namespace";
 import { writeOutbox } from "@shop/platform/events/outbox";
 import { createLogger, type Logger } from "@shop/platform/log";
+import { createMetrics } from "@shop/platform/metrics";
 import { serviceImpl } from "@shop/platform/server/server";
 import { openServiceDatabase } from "@shop/platform/service-database";
 import { startWithResources } from "@shop/platform/service-resources";
@@ -44,16 +45,19 @@ export async function startPaymentService(
   deps: PaymentServiceDeps = {},
 ): Promise<RunningPaymentService> {
   const logger = deps.logger ?? createLogger({ service: "payment", level: config.LOG_LEVEL });
+  // Created before the relay starts, so its lag and backlog land on the registry /metrics serves.
+  const metrics = createMetrics({ service: "payment" });
   return startWithResources(logger, async (resources) => {
     const pg = await openServiceDatabase({ url: config.DATABASE_URL, logger, migrationsFolder });
     resources.defer(() => pg.close());
-    const verifier = resolveTokenVerifier(config, deps.verifier, { logger, resources });
+    const verifier = resolveTokenVerifier(config, deps.verifier, { logger, resources, metrics });
     if (config.NATS_URL !== undefined) {
       const namespace = deps.eventsNamespace ?? config.EVENTS_NAMESPACE;
       const relayHooks = await startPaymentEventRelay({
         natsUrl: config.NATS_URL,
         sql: pg.sql,
         logger,
+        registry: metrics.registry,
         ...(namespace === undefined ? {} : { namespace }),
       });
       for (const hook of relayHooks.reverse()) resources.defer(hook);
@@ -65,6 +69,7 @@ export async function startPaymentService(
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       metricsPort: config.METRICS_PORT,
+      metrics,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       services: [serviceImpl(PaymentService, handlers)],
       auth: verifier,

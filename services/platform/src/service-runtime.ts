@@ -39,8 +39,14 @@ export interface ServiceRuntimeOptions {
   readonly readMaxBytes?: number;
   /** A logger to use instead of creating one (tests capture lines; `npm start` may share one). */
   readonly logger?: Logger;
-  /** Node process metrics (CPU, heap, event loop). On by default. */
+  /** Node process metrics (CPU, heap, event loop). On by default; ignored when `metrics` is given. */
   readonly processMetrics?: boolean;
+  /**
+   * The service's metrics, when it created them before the runtime (see `createMetrics`). Why: what
+   * starts before the server — the outbox relay, upstream clients — must record on the same registry
+   * that `/metrics` serves, or its series are never scraped.
+   */
+  readonly metrics?: Metrics;
 }
 
 export interface ServiceRuntime {
@@ -72,10 +78,12 @@ export interface ServiceRuntime {
  */
 export async function startServiceRuntime(options: ServiceRuntimeOptions): Promise<ServiceRuntime> {
   const logger = options.logger ?? createLogger({ service: options.name, level: options.logLevel });
-  const metrics = createMetrics({
-    service: options.name,
-    ...(options.processMetrics === undefined ? {} : { processMetrics: options.processMetrics }),
-  });
+  const metrics =
+    options.metrics ??
+    createMetrics({
+      service: options.name,
+      ...(options.processMetrics === undefined ? {} : { processMetrics: options.processMetrics }),
+    });
   const tracing = ensureTracing(options.name);
   const interceptors: Interceptor[] = [
     createTracingInterceptor({ service: options.name }),

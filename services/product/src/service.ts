@@ -6,6 +6,7 @@ import type { TokenVerifier } from "@shop/platform/auth/token-verifier";
 import type { Namespace } from "@shop/platform/events/namespace";
 import { startServiceEvents } from "@shop/platform/events/service-events";
 import { createLogger, type Logger } from "@shop/platform/log";
+import { createMetrics } from "@shop/platform/metrics";
 import { serviceImpl } from "@shop/platform/server/server";
 import { openServiceDatabase } from "@shop/platform/service-database";
 import { startWithResources } from "@shop/platform/service-resources";
@@ -53,6 +54,11 @@ export async function startProductService(
   overrides: ProductServiceOverrides = {},
 ): Promise<ProductServiceHandle> {
   const logger = overrides.logger ?? createLogger({ service: "product", level: config.LOG_LEVEL });
+  // Created before the relay starts, so its lag and backlog land on the registry /metrics serves.
+  const metrics = createMetrics({
+    service: "product",
+    ...(overrides.processMetrics === undefined ? {} : { processMetrics: overrides.processMetrics }),
+  });
   return startWithResources(logger, async (resources) => {
     const postgres = await openServiceDatabase({
       url: config.DATABASE_URL,
@@ -68,17 +74,19 @@ export async function startProductService(
         domain: "product",
         sql: postgres.sql,
         logger,
+        registry: metrics.registry,
         ...(namespace === undefined ? {} : { namespace }),
       });
       resources.defer(() => events.stop());
     }
     const store = createDrizzleProductStore(postgres.db, recordProductChange);
-    const auth = resolveTokenVerifier(config, overrides.auth, { logger, resources });
+    const auth = resolveTokenVerifier(config, overrides.auth, { logger, resources, metrics });
     const runtime = await startServiceRuntime({
       name: "product",
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       logger,
+      metrics,
       services: [serviceImpl(ProductService, createProductHandlers(store))],
       auth,
       onShutdown: [() => resources.close()],
@@ -87,7 +95,6 @@ export async function startProductService(
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       ...(config.METRICS_PORT === undefined ? {} : { metricsPort: config.METRICS_PORT }),
       ...(overrides.interceptors ? { interceptors: overrides.interceptors } : {}),
-      ...(overrides.processMetrics === undefined ? {} : { processMetrics: overrides.processMetrics }),
     });
     return { ...runtime, store };
   });

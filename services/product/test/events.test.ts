@@ -6,7 +6,12 @@ import { MoneySchema } from "@shop/gen/shop/common/v1/money_pb";
 import { ProductCreatedSchema, ProductUpdatedSchema } from "@shop/gen/shop/product/v1/events_pb";
 import { ProductSchema } from "@shop/gen/shop/product/v1/product_pb";
 import { decodeEvent } from "@shop/platform/events/event-codec";
-import { natsUrl, type PublishedEvents, watchPublishedEvents } from "@shop/platform/events/test-fixture";
+import {
+  natsUrl,
+  type PublishedEvents,
+  waitFor,
+  watchPublishedEvents,
+} from "@shop/platform/events/test-fixture";
 import postgres from "postgres";
 import { startTestProductService, type TestProductService } from "./harness.js";
 
@@ -111,6 +116,16 @@ describe("product events reach JetStream through the relay when NATS_URL is set"
     const { event } = decodeEvent(subject, message.data);
     assert.equal(message.header?.get("Nats-Msg-Id"), event.eventId);
     assert.equal((event as unknown as { product: { id: string } }).product.id, product.id);
+  });
+
+  it("the relay's lag and backlog are on the service's own /metrics registry", async () => {
+    await shop.client.createProduct({ product: lamp });
+    const text = await waitFor("a publish on the relay's metrics", async () => {
+      const rendered = await shop.service.metrics.render();
+      return /^outbox_published_total\{service="product"\} [1-9]/m.test(rendered) && rendered;
+    });
+    assert.match(text, /^outbox_relay_lag_seconds_count\{service="product"\} [1-9]/m);
+    assert.match(text, /^outbox_pending_events\{service="product"\} \d+$/m);
   });
 });
 

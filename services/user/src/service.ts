@@ -4,6 +4,7 @@ import { createKeySet } from "@shop/platform/auth/key-set";
 import { createTokenVerifier, type TokenVerifier } from "@shop/platform/auth/token-verifier";
 import { startServiceEvents } from "@shop/platform/events/service-events";
 import { createLogger, type Logger } from "@shop/platform/log";
+import { createMetrics } from "@shop/platform/metrics";
 import { serviceImpl } from "@shop/platform/server/server";
 import { openServiceDatabase } from "@shop/platform/service-database";
 import { startWithResources } from "@shop/platform/service-resources";
@@ -51,6 +52,8 @@ export async function startUserService(
   overrides: UserServiceOverrides = {},
 ): Promise<RunningUserService> {
   const logger = overrides.logger ?? createLogger({ service: "user", level: config.LOG_LEVEL });
+  // Created before the relay starts, so its lag and backlog land on the registry /metrics serves.
+  const metrics = createMetrics({ service: "user" });
   return startWithResources(logger, async (resources) => {
     const pg = await openServiceDatabase({ url: config.DATABASE_URL, logger, migrationsFolder });
     resources.defer(() => pg.close());
@@ -94,6 +97,7 @@ export async function startUserService(
         domain: "user",
         sql: pg.sql,
         logger,
+        registry: metrics.registry,
         ...(config.EVENTS_NAMESPACE === undefined ? {} : { namespace: config.EVENTS_NAMESPACE }),
       });
       resources.defer(() => events.stop());
@@ -104,6 +108,7 @@ export async function startUserService(
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       metricsPort: config.METRICS_PORT,
+      metrics,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       services: [
         serviceImpl(

@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { connectJetStream } from "@shop/platform/events/connection";
 import { type Namespace, namespacedSubject } from "@shop/platform/events/namespace";
+import { createOutboxRelayMetrics } from "@shop/platform/events/outbox-relay-metrics";
 import { domainStream, ensureStreams } from "@shop/platform/events/streams";
 import type { Logger } from "@shop/platform/log";
 import type { Binary, ChangeStream, Collection, Db } from "mongodb";
 import { MongoClient } from "mongodb";
 import { type JetStreamClient, headers as natsHeaders } from "nats";
+import type { Registry } from "prom-client";
 
 /**
  * An outbox document as the MongoDB order store writes it (same shape as the platform's Postgres
@@ -51,6 +53,11 @@ export interface MongoOutboxRelayOptions {
   /** Back-off after a failed round, doubled per failure up to `maxBackoffMs`. Default 200 ms / 10 s. */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * When given, the relay registers the same lag and backlog metrics as the platform's Postgres
+   * relay here, so the deployed (MongoDB) order service shows on the dashboard's outbox panel too.
+   */
+  readonly registry?: Registry;
 }
 
 export interface MongoOutboxRelay {
@@ -87,6 +94,9 @@ export function startMongoOutboxRelay(options: MongoOutboxRelayOptions): MongoOu
   const publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
   const minBackoffMs = options.minBackoffMs ?? 200;
   const maxBackoffMs = options.maxBackoffMs ?? 10_000;
+  const metrics = options.registry
+    ? createOutboxRelayMetrics(options.registry, () => outbox.countDocuments({ publishedAt: null }))
+    : undefined;
   namespacedSubject(namespace, "check"); // validates the namespace before anything starts
 
   let stopped = false;
@@ -115,6 +125,7 @@ export function startMongoOutboxRelay(options: MongoOutboxRelayOptions): MongoOu
         if (published === batchSize) wanted = true;
       } catch (error) {
         failures++;
+        metrics?.failures.inc();
         const delay = backoff(failures);
         logger.warn(
           { err: error, attempt: failures, retryInMs: delay },
@@ -153,6 +164,7 @@ export function startMongoOutboxRelay(options: MongoOutboxRelayOptions): MongoOu
           .catch(() => undefined);
         throw error;
       }
+      metrics?.lag.observe(Math.max(0, (Date.now() - doc.createdAt.getTime()) / 1000));
       const mine = { _id: doc._id, claimedBy: relayId };
       if (retainMs === 0) await outbox.deleteOne(mine);
       else {
@@ -162,6 +174,7 @@ export function startMongoOutboxRelay(options: MongoOutboxRelayOptions): MongoOu
         });
       }
       published++;
+      metrics?.published.inc();
     }
     return published;
   }
@@ -258,6 +271,8 @@ export async function startOrderMongoEventRelay(options: {
   natsUrl: string;
   logger: Logger;
   namespace?: Namespace;
+  /** The service's metrics registry, where the relay's lag and backlog are exported. */
+  registry?: Registry;
 }): Promise<Array<() => Promise<void>>> {
   const mongo = new MongoClient(options.mongoUrl);
   await mongo.connect();
@@ -271,6 +286,7 @@ export async function startOrderMongoEventRelay(options: {
         js: nats.js,
         logger: options.logger,
         ...namespace,
+        ...(options.registry === undefined ? {} : { registry: options.registry }),
       });
       return [() => relay.stop(), () => nats.close(), () => mongo.close()];
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 import type { ServiceResources } from "../service-resources.js";
 import { createRemoteTokenVerifier } from "./remote-key-source.js";
 import type { TokenVerifier } from "./token-verifier.js";
@@ -22,7 +23,12 @@ export interface RemoteVerifierConfig {
 export function resolveTokenVerifier(
   config: RemoteVerifierConfig,
   given: TokenVerifier | undefined,
-  context: { readonly logger: Logger; readonly resources: ServiceResources },
+  context: {
+    readonly logger: Logger;
+    readonly resources: ServiceResources;
+    /** The service's metrics: key fetches then count as calls to the `user` upstream. */
+    readonly metrics?: Metrics;
+  },
 ): TokenVerifier {
   if (given) return given;
   const remote = createRemoteTokenVerifier({
@@ -31,6 +37,7 @@ export function resolveTokenVerifier(
     audience: config.JWT_AUDIENCE,
     retryAttempts: config.UPSTREAM_RETRY_ATTEMPTS,
     logger: context.logger,
+    ...(context.metrics === undefined ? {} : { metrics: context.metrics }),
   });
   context.resources.defer(() => remote.close());
   return remote.verifier;

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { toBinary } from "@bufbuild/protobuf";
-import { OrderConfirmedSchema } from "@shop/gen/shop/order/v1/events_pb";
+import {
+  OrderCancelledSchema,
+  OrderConfirmedSchema,
+  OrderPlacedSchema,
+} from "@shop/gen/shop/order/v1/events_pb";
 import { Registry } from "prom-client";
 import { startConsumer } from "./consumer.js";
 import { createEvent } from "./event-codec.js";
@@ -11,7 +15,7 @@ import { createEventsFixture, type EventsFixture, waitFor } from "./test-fixture
 
 const orderStream = domainStream("order");
 
-describe("jetstream_consumer_pending_messages", () => {
+describe("consumer metrics scraped from JetStream", () => {
   let fx: EventsFixture;
 
   before(async () => {
@@ -89,5 +93,48 @@ describe("jetstream_consumer_pending_messages", () => {
     }
     assert.equal(await scraped(registry, durable), undefined, "a stopped consumer has no series");
     assert.doesNotMatch(await registry.metrics(), new RegExp(`consumer="${durable}"`));
+  });
+
+  test("jetstream_stream_messages reports the dead-letter stream's depth, one series per stream", async () => {
+    const registry = new Registry();
+    const dlq = namespacedStream(fx.namespace, deadLetterStream.name);
+    const dlqDepth = async () => {
+      const metric = registry.getSingleMetric("jetstream_stream_messages");
+      const values = metric ? (await metric.get()).values : [];
+      const series = values.filter((value) => value.labels.stream === dlq);
+      assert.ok(series.length <= 1, "consumers sharing a dead-letter stream share its series");
+      return series[0]?.value;
+    };
+    const start = (durable: string, subject: string) =>
+      startConsumer({
+        js: fx.nats.js,
+        jsm: fx.nats.jsm,
+        stream: orderStream.name,
+        durable,
+        filterSubjects: [subject],
+        maxDeliver: 1,
+        logger: fx.logger,
+        namespace: fx.namespace,
+        metricsRegistry: registry,
+        async handle() {},
+      });
+    const poisoned = await start("dlq-metric-cancelled", OrderCancelledSchema.typeName);
+    const other = await start("dlq-metric-placed", OrderPlacedSchema.typeName);
+    try {
+      assert.equal(await dlqDepth(), 0, "an empty dead-letter stream reads 0, not no data");
+      // Bytes that never decode are parked at once.
+      await fx.nats.js.publish(
+        namespacedSubject(fx.namespace, OrderCancelledSchema.typeName),
+        new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f]),
+      );
+      await waitFor("the parked message on the gauge", async () => (await dlqDepth()) === 1);
+      assert.match(await registry.metrics(), new RegExp(`jetstream_stream_messages\\{stream="${dlq}"\\} 1`));
+      await poisoned.stop();
+      assert.equal(await dlqDepth(), 1, "still reported while another consumer runs");
+    } finally {
+      await poisoned.stop();
+      await other.stop();
+    }
+    assert.equal(await dlqDepth(), undefined, "no series once no consumer reports it");
   });
 });

@@ -15,8 +15,8 @@ import type { Registry } from "prom-client";
 import { parseTraceparent } from "../trace-context.js";
 import { activeTraceLogFields } from "../tracing/active-trace.js";
 import { recordActiveSpanFailure, traceConsume } from "../tracing/messaging.js";
-import { trackConsumerPending } from "./consumer-metrics.js";
-import { publishDeadLetter } from "./dead-letter.js";
+import { trackConsumerPending, trackStreamMessages } from "./consumer-metrics.js";
+import { deadLetterStreamName, publishDeadLetter } from "./dead-letter.js";
 import {
   type DecodedEvent,
   decodeEvent,
@@ -84,7 +84,10 @@ export interface ConsumerOptions<TSchema extends Record<string, unknown>> {
   readonly logger: Logger;
   readonly namespace?: Namespace;
   readonly registry?: EventRegistry;
-  /** When given, the consumer's backlog is exported here (`jetstream_consumer_pending_messages`). */
+  /**
+   * When given, the consumer's backlog (`jetstream_consumer_pending_messages`) and the depth of the
+   * dead-letter stream it parks messages in (`jetstream_stream_messages`) are exported here.
+   */
   readonly metricsRegistry?: Registry;
 }
 
@@ -124,13 +127,20 @@ export async function startConsumer<TSchema extends Record<string, unknown> = Re
   });
   const consumer = await js.consumers.get(stream, durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: options.batch ?? 10 });
-  const pending = options.metricsRegistry
-    ? trackConsumerPending(options.metricsRegistry, {
-        stream,
-        consumer: durable,
-        read: async () => (await jsm.consumers.info(stream, durable)).num_pending,
-      })
-    : undefined;
+  const deadLetters = deadLetterStreamName(namespace);
+  const tracked = options.metricsRegistry
+    ? [
+        trackConsumerPending(options.metricsRegistry, {
+          stream,
+          consumer: durable,
+          read: async () => (await jsm.consumers.info(stream, durable)).num_pending,
+        }),
+        trackStreamMessages(options.metricsRegistry, {
+          stream: deadLetters,
+          read: async () => (await jsm.streams.info(deadLetters)).state.messages,
+        }),
+      ]
+    : [];
   let stopping = false;
 
   const done = (async () => {
@@ -252,7 +262,7 @@ export async function startConsumer<TSchema extends Record<string, unknown> = Re
     async stop() {
       if (stopping) return;
       stopping = true;
-      pending?.untrack();
+      for (const each of tracked) each.untrack();
       await messages.close();
       await done;
       logger.info("event consumer stopped");

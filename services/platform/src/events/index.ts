@@ -39,6 +39,7 @@ export { outbox, processedEvents } from "./event-tables.js";
 export { type Namespace, namespacedStream, namespacedSubject } from "./namespace.js";
 export { type OutboxTransaction, outboxChannel, type WriteOutboxOptions, writeOutbox } from "./outbox.js";
 export { type OutboxRelay, type OutboxRelayOptions, startOutboxRelay } from "./outbox-relay.js";
+export { createOutboxRelayMetrics, type OutboxRelayMetrics } from "./outbox-relay-metrics.js";
 export { type ServiceEvents, type ServiceEventsOptions, startServiceEvents } from "./service-events.js";
 export {
   deadLetterStream,

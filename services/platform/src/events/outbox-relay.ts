@@ -1,10 +1,11 @@
 import { type JetStreamClient, headers as natsHeaders } from "nats";
 import type { Logger } from "pino";
 import type { Sql } from "postgres";
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { tracePublish } from "../tracing/messaging.js";
 import { type Namespace, namespacedSubject } from "./namespace.js";
 import { outboxChannel } from "./outbox.js";
+import { createOutboxRelayMetrics } from "./outbox-relay-metrics.js";
 
 export interface OutboxRelayOptions {
   /** The service's postgres.js pool (one connection is taken for LISTEN). */
@@ -24,7 +25,7 @@ export interface OutboxRelayOptions {
   /** Back-off after a failed round, doubled per failure up to `maxBackoffMs`. Default 200 ms / 10 s. */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
-  /** When given, the relay registers its lag and backlog metrics here. */
+  /** When given, the relay registers its lag and backlog metrics here (see outbox-relay-metrics.ts). */
   readonly registry?: Registry;
 }
 
@@ -64,7 +65,13 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
   const publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
   const minBackoffMs = options.minBackoffMs ?? 200;
   const maxBackoffMs = options.maxBackoffMs ?? 10_000;
-  const metrics = options.registry ? createRelayMetrics(options.registry, sql) : undefined;
+  const metrics = options.registry
+    ? createOutboxRelayMetrics(options.registry, async () => {
+        const [row] = await sql<{ count: number }[]>`
+          select count(*)::int as count from outbox where published_at is null`;
+        return row?.count ?? 0;
+      })
+    : undefined;
   namespacedSubject(namespace, "check"); // validates the namespace before anything starts
 
   let stopped = false;
@@ -200,51 +207,5 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
       await loop;
       logger.info("outbox relay stopped");
     },
-  };
-}
-
-interface RelayMetrics {
-  lag: Histogram;
-  published: Counter;
-  failures: Counter;
-}
-
-function createRelayMetrics(registry: Registry, sql: Sql): RelayMetrics {
-  const existing = registry.getSingleMetric("outbox_relay_lag_seconds");
-  if (existing) {
-    return {
-      lag: existing as Histogram,
-      published: registry.getSingleMetric("outbox_published_total") as Counter,
-      failures: registry.getSingleMetric("outbox_relay_failures_total") as Counter,
-    };
-  }
-  const registers = [registry];
-  new Gauge({
-    name: "outbox_pending_events",
-    help: "Outbox rows committed but not yet published to JetStream.",
-    registers,
-    async collect() {
-      const [row] = await sql<{ count: number }[]>`
-        select count(*)::int as count from outbox where published_at is null`;
-      this.set(row?.count ?? 0);
-    },
-  });
-  return {
-    lag: new Histogram({
-      name: "outbox_relay_lag_seconds",
-      help: "Time from an outbox row's commit-time insert to its publication on JetStream.",
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers,
-    }),
-    published: new Counter({
-      name: "outbox_published_total",
-      help: "Outbox rows published to JetStream.",
-      registers,
-    }),
-    failures: new Counter({
-      name: "outbox_relay_failures_total",
-      help: "Relay rounds that failed (database or NATS unavailable) and were retried after a back-off.",
-      registers,
-    }),
   };
 }

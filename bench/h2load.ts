@@ -33,7 +33,7 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
     ...options.headers,
   }).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
   const protocolArgs = grpc ? ["-d", options.bodyFile ?? "/dev/null"] : ["--h1"];
-  const { stdout } = await run(
+  const { stdout } = await runOrExplain(
     "taskset",
     [
       "-c",
@@ -59,4 +59,23 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
     succeeded: Number(counts[1]),
     failed: Number(counts[2]),
   };
+}
+
+/**
+ * Runs the command, turning "not installed" into a message that says what to install: taskset
+ * reports a missing h2load as exit code 127, which would otherwise surface as a bare stack trace.
+ */
+async function runOrExplain(...args: Parameters<typeof run>): Promise<{ stdout: string }> {
+  try {
+    const { stdout } = await run(...args);
+    return { stdout: String(stdout) };
+  } catch (error) {
+    const failure = error as { code?: unknown; stderr?: unknown };
+    if (failure.code === 127 || failure.code === "ENOENT") {
+      throw new Error(
+        `h2load or taskset is not installed (${String(failure.stderr ?? "").trim()}): install Debian's nghttp2-client and util-linux`,
+      );
+    }
+    throw error;
+  }
 }

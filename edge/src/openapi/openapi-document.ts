@@ -139,7 +139,7 @@ function openApiPath(route: Route): { path: string; parameters: Parameter[] } {
 }
 
 /** `/v1/products/{product.id}` → `/v1/products/{}`: what OpenAPI compares paths by. */
-function pathShape(path: string): string {
+export function pathShape(path: string): string {
   return path.replace(/\{[^}]*\}/g, "{}");
 }
 

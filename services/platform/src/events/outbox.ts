@@ -2,7 +2,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { postgresJsClientOf } from "../postgres-js-client.js";
 import { traceparentOf } from "../tracing/propagation.js";
 import { type EventRegistry, encodeEvent, type ShopEvent, shopEventRegistry } from "./event-codec.js";
-import { outbox } from "./event-tables.js";
+import { byteaBuffer, outbox } from "./event-tables.js";
 
 /** The Postgres channel the relay LISTENs on; the outbox table's trigger NOTIFYs it on every insert. */
 export const outboxChannel = "outbox";
@@ -52,14 +52,9 @@ export async function writeOutbox(
   if (client) {
     // A prepared statement on the transaction's own connection (see postgresJsClientOf); the casts
     // pin the parameter types, so no driver-level serializer (which drizzle replaces) is involved.
-    const payload = Buffer.from(
-      encoded.payload.buffer,
-      encoded.payload.byteOffset,
-      encoded.payload.byteLength,
-    );
     await client`
       insert into outbox (id, subject, payload, headers)
-      values (${encoded.eventId}::uuid, ${encoded.subject}::text, ${payload}, ${JSON.stringify(headers)}::text::jsonb)`;
+      values (${encoded.eventId}::uuid, ${encoded.subject}::text, ${byteaBuffer(encoded.payload)}, ${JSON.stringify(headers)}::text::jsonb)`;
   } else {
     await tx.insert(outbox).values({
       id: encoded.eventId,

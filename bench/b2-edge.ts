@@ -12,6 +12,7 @@ import { createDrizzleProductStore } from "../services/product/src/store.js";
 import { cpuSeconds } from "./cpu-time.js";
 import { writeGrpcRequestFile } from "./grpc-body.js";
 import { runH2load } from "./h2load.js";
+import { measureOpenLoopLatency, type OpenLoopLatency } from "./open-loop-latency.js";
 import { type SpawnedServer, spawnServer } from "./spawn-server.js";
 import { formatRatio, median } from "./stats.js";
 
@@ -115,8 +116,17 @@ export async function runB2(options: B2Options): Promise<string> {
     // (`perf sched` showed 10–35 ms run-queue waits), which is an artefact of the pinning, not
     // a cost of the edge.
     await allowAllCpus([productPid, edgePid]);
-    const directLatency = await probeLatency("grpc", grpcUrl, halfRate, options.latencySeconds, bodyFile);
-    const edgeLatency = await probeLatency("http", restUrl, halfRate, options.latencySeconds);
+    const latency = (protocol: "grpc" | "http1", url: string) =>
+      measureOpenLoopLatency({
+        url,
+        protocol,
+        ...(protocol === "grpc" ? { bodyFile } : {}),
+        rate: halfRate,
+        seconds: options.latencySeconds,
+        cpus: allCpus,
+      });
+    const directLatency = await latency("grpc", grpcUrl);
+    const edgeLatency = await latency("http1", restUrl);
     return report(options, directRuns, edgeRuns, halfRate, directLatency, edgeLatency);
   } finally {
     for (const server of servers.reverse()) await server.stop();
@@ -160,44 +170,13 @@ async function allowAllCpus(pids: number[]): Promise<void> {
   for (const pid of pids) await run("taskset", ["-a", "-p", "-c", allCpus, String(pid)]);
 }
 
-interface Latency {
-  readonly p50: number;
-  readonly p99: number;
-  readonly failures: number;
-  readonly achievedRate: number;
-}
-
-async function probeLatency(
-  mode: "grpc" | "http",
-  url: string,
-  rate: number,
-  seconds: number,
-  bodyFile?: string,
-): Promise<Latency> {
-  const args = [
-    "-c",
-    allCpus,
-    process.execPath,
-    "--import",
-    "tsx",
-    "bench/latency-probe.ts",
-    mode,
-    url,
-    String(rate),
-    String(seconds),
-  ];
-  if (bodyFile) args.push(bodyFile);
-  const { stdout } = await run("taskset", args, { maxBuffer: 1024 * 1024 });
-  return JSON.parse(stdout.trim().split("\n").at(-1) as string) as Latency;
-}
-
 function report(
   options: B2Options,
   directRuns: Throughput[],
   edgeRuns: Throughput[],
   halfRate: number,
-  direct: Latency,
-  edge: Latency,
+  direct: OpenLoopLatency,
+  edge: OpenLoopLatency,
 ): string {
   const directEfficiency = median(directRuns.map((r) => r.perCpuSecond));
   const edgeEfficiency = median(edgeRuns.map((r) => r.perCpuSecond));
@@ -218,14 +197,15 @@ CPU-seconds are user + system time of the listed processes from /proc (Redis's o
 
 **B2 efficiency ratio (edge + product) / (product alone): ${formatRatio(edgeEfficiency / directEfficiency)}** — target ≥ 0.50×.
 
-Latency at half of the edge's saturation (${halfRate} req/s, open loop, ${options.latencySeconds} s each), with the servers
-and the Node probe free to run on both cores (pinned to one core, the two servers starved the Postgres backends woken beside
+Latency at half of the edge's saturation (${halfRate} req/s offered, ${options.latencySeconds} s measured each), from h2load in open
+loop (${Math.max(1, Math.round(halfRate / 10))} clients × 10 req/s on staggered timers; percentiles from its per-request log), with the
+servers and h2load free to run on both cores (pinned to one core, the two servers starved the Postgres backends woken beside
 them: \`perf sched\` showed 10–35 ms run-queue waits):
 
-| path | p50 ms | p99 ms | failures |
-|---|---:|---:|---:|
-| gRPC direct | ${fmt(direct.p50)} | ${fmt(direct.p99)} | ${direct.failures} |
-| REST through the edge | ${fmt(edge.p50)} | ${fmt(edge.p99)} | ${edge.failures} |
+| path | achieved req/s | requests measured | p50 ms | p99 ms | failures |
+|---|---:|---:|---:|---:|---:|
+| gRPC direct | ${Math.round(direct.achievedRate)} | ${direct.measured} | ${fmt(direct.p50)} | ${fmt(direct.p99)} | ${direct.failures} |
+| REST through the edge | ${Math.round(edge.achievedRate)} | ${edge.measured} | ${fmt(edge.p50)} | ${fmt(edge.p99)} | ${edge.failures} |
 
 **Edge's added p99: ${fmt(edge.p99 - direct.p99)} ms** — target ≤ 2 ms.
 

@@ -17,9 +17,18 @@ export interface H2loadOptions {
   readonly requests: number;
   readonly clients: number;
   readonly streamsPerClient: number;
-  /** CPU the load generator is pinned to, so it never competes with the server under test. */
-  readonly cpu: number;
+  /** CPU (or CPU list, e.g. "0-1") the load generator is pinned to, so it never competes with the server under test. */
+  readonly cpu: number | string;
   readonly headers?: Record<string, string>;
+  /**
+   * Open loop: each client sends this many requests per second on its own timer instead of
+   * as fast as answers come back (h2load `--rps`).
+   */
+  readonly perClientRate?: number;
+  /** Clients connect (and so start their timers) this many milliseconds apart (h2load `-r 1 --rate-period`). */
+  readonly clientStartSpacingMs?: number;
+  /** Per-request log: start time (µs since the epoch), HTTP status, µs until the response ended. */
+  readonly logFile?: string;
 }
 
 /**
@@ -33,6 +42,13 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
     ...options.headers,
   }).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
   const protocolArgs = grpc ? ["-d", options.bodyFile ?? "/dev/null"] : ["--h1"];
+  const openLoopArgs = [
+    ...(options.perClientRate === undefined ? [] : ["--rps", String(options.perClientRate)]),
+    ...(options.clientStartSpacingMs === undefined
+      ? []
+      : ["-r", "1", "--rate-period", `${Math.max(1, Math.round(options.clientStartSpacingMs))}ms`]),
+    ...(options.logFile === undefined ? [] : ["--log-file", options.logFile]),
+  ];
   const { stdout } = await runOrExplain(
     "taskset",
     [
@@ -46,6 +62,7 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
       "-m",
       String(options.streamsPerClient),
       ...protocolArgs,
+      ...openLoopArgs,
       ...headerArgs,
       options.url,
     ],

@@ -3,8 +3,10 @@ import { describe, it } from "node:test";
 import {
   compareSpecificity,
   matchPathTemplate,
+  matchRequestPath,
   PathTemplateError,
   parsePathTemplate,
+  RequestPath,
 } from "./path-template.js";
 
 const match = (template: string, path: string) => {
@@ -37,6 +39,36 @@ describe("path templates", () => {
     assert.equal(match("/v1/orders/{id}:cancel", "/v1/orders/42:refund"), undefined);
     assert.equal(parsePathTemplate("/v1/orders/{id}:cancel").verb, "cancel");
     assert.equal(parsePathTemplate("/v1/{name=a/*}").verb, undefined);
+  });
+
+  it("matches one split path against many templates as if each split it afresh", () => {
+    const templates = ["/v1/orders/{id}:cancel", "/v1/orders/{id}", "/v1/{name=orders/*}", "/v1/**"].map(
+      parsePathTemplate,
+    );
+    for (const path of [
+      "/v1/orders/4%202:cancel",
+      "/v1/orders/4%202",
+      "/v1/orders/%E0%A4%A",
+      "/v1/orders/x:cancel",
+    ]) {
+      const shared = RequestPath.parse(path) as RequestPath;
+      for (const template of templates) {
+        const once = matchRequestPath(template, shared);
+        const fresh = matchPathTemplate(template, path);
+        assert.deepEqual(
+          once && Object.fromEntries(once),
+          fresh && Object.fromEntries(fresh),
+          `${template.source} ${path}`,
+        );
+      }
+    }
+    // The verb comes off the last segment for the verb template only.
+    const shared = RequestPath.parse("/v1/orders/42:cancel") as RequestPath;
+    assert.deepEqual(Object.fromEntries(matchRequestPath(templates[0] as never, shared) ?? []), { id: "42" });
+    assert.deepEqual(Object.fromEntries(matchRequestPath(templates[1] as never, shared) ?? []), {
+      id: "42:cancel",
+    });
+    assert.equal(RequestPath.parse("v1/orders"), undefined);
   });
 
   it("rejects templates that break the grammar", () => {

@@ -138,29 +138,70 @@ export type PathBindings = ReadonlyMap<string, string>;
  * bindings or undefined. A segment that is not valid percent-encoding never matches.
  */
 export function matchPathTemplate(template: PathTemplate, path: string): PathBindings | undefined {
-  if (!path.startsWith("/")) return undefined;
-  let rest = path.slice(1);
-  if (template.verb !== undefined) {
-    const suffix = `:${template.verb}`;
-    if (!rest.endsWith(suffix)) return undefined;
-    rest = rest.slice(0, -suffix.length);
+  const requestPath = RequestPath.parse(path);
+  return requestPath && matchRequestPath(template, requestPath);
+}
+
+const notDecodable = Symbol("not valid percent-encoding");
+
+/**
+ * A request path split into its segments once, each segment percent-decoded at most once.
+ * Why: the route table tries every template in turn; splitting and decoding the path again for
+ * each one was the edge's largest allocation per request after protobuf itself.
+ */
+export class RequestPath {
+  private readonly decoded: (string | typeof notDecodable | undefined)[];
+
+  private constructor(readonly segments: readonly string[]) {
+    this.decoded = new Array(segments.length);
   }
-  const raw = rest.split("/");
+
+  /** Undefined for a path that does not start with "/". */
+  static parse(path: string): RequestPath | undefined {
+    return path.startsWith("/") ? new RequestPath(path.slice(1).split("/")) : undefined;
+  }
+
+  /** Segment `index` percent-decoded; undefined if it is not valid percent-encoding. */
+  decodedAt(index: number): string | undefined {
+    let value = this.decoded[index];
+    if (value === undefined) {
+      value = safeDecode(this.segments[index] as string) ?? notDecodable;
+      this.decoded[index] = value;
+    }
+    return value === notDecodable ? undefined : value;
+  }
+}
+
+/** `matchPathTemplate` on an already split path (see `RequestPath`). */
+export function matchRequestPath(template: PathTemplate, path: RequestPath): PathBindings | undefined {
+  const count = path.segments.length;
+  // With a verb, the last segment ends in `:verb`; what comes before it is the segment proper.
+  let lastWithoutVerb: string | undefined;
+  if (template.verb !== undefined) {
+    const last = path.segments[count - 1] as string;
+    const suffix = `:${template.verb}`;
+    if (!last.endsWith(suffix)) return undefined;
+    lastWithoutVerb = last.slice(0, -suffix.length);
+  }
   const { segments } = template;
   const deep = segments[segments.length - 1]?.kind === "deep";
-  if (deep ? raw.length < segments.length - 1 : raw.length !== segments.length) return undefined;
-  const decoded: string[] = [];
-  for (const [i, text] of raw.entries()) {
-    const value = safeDecode(text);
+  if (deep ? count < segments.length - 1 : count !== segments.length) return undefined;
+  const valueAt = (index: number) =>
+    index === count - 1 && lastWithoutVerb !== undefined
+      ? safeDecode(lastWithoutVerb)
+      : path.decodedAt(index);
+  for (let i = 0; i < count; i++) {
+    const value = valueAt(i);
     if (value === undefined) return undefined;
-    decoded.push(value);
     const segment = segments[i];
     if (!segment || segment.kind === "deep") continue;
     if (segment.kind === "literal" ? value !== segment.value : value === "") return undefined;
   }
   const bindings = new Map<string, string>();
   for (const v of template.variables) {
-    bindings.set(v.fieldPath.join("."), decoded.slice(v.start, v.end).join("/"));
+    const values: string[] = [];
+    for (let i = v.start; i < (v.end ?? count); i++) values.push(valueAt(i) as string);
+    bindings.set(v.fieldPath.join("."), values.join("/"));
   }
   return bindings;
 }

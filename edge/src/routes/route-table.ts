@@ -4,10 +4,11 @@ import type { HttpRule } from "@shop/gen/google/api/http_pb";
 import { type AccessPolicy, accessPolicyOf } from "@shop/platform/auth/access-rule";
 import {
   compareSpecificity,
-  matchPathTemplate,
+  matchRequestPath,
   type PathBindings,
   type PathTemplate,
   parsePathTemplate,
+  RequestPath,
 } from "./path-template.js";
 
 /** One REST binding of one RPC. */
@@ -77,16 +78,17 @@ export function createRouteTable(services: readonly DescService[]): RouteTable {
   return {
     routes,
     match(httpMethod, path) {
-      const allowed = new Set<string>();
+      const requestPath = RequestPath.parse(path);
+      if (!requestPath) return { kind: "not-found" };
+      let allowed: Set<string> | undefined;
       for (const route of routes) {
-        const bindings = matchPathTemplate(route.template, path);
+        const bindings = matchRequestPath(route.template, requestPath);
         if (!bindings) continue;
         if (route.httpMethod === httpMethod) return { kind: "found", route, bindings };
+        allowed ??= new Set();
         allowed.add(route.httpMethod);
       }
-      return allowed.size > 0
-        ? { kind: "method-not-allowed", allowed: [...allowed].sort() }
-        : { kind: "not-found" };
+      return allowed ? { kind: "method-not-allowed", allowed: [...allowed].sort() } : { kind: "not-found" };
     },
   };
 }

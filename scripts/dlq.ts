@@ -3,6 +3,7 @@
  * (or `node --import tsx scripts/dlq.ts …`). Connects to NATS_URL.
  */
 import { parseConfig } from "@shop/platform/config";
+import { eventsServiceEnv } from "@shop/platform/events/config";
 import { connectJetStream } from "@shop/platform/events/connection";
 import { dlqUsage, parseDlqArgs, runDlqCommand } from "@shop/platform/events/dlq-cli";
 import { z } from "zod";
@@ -10,7 +11,8 @@ import { z } from "zod";
 const config = parseConfig(
   z.object({
     NATS_URL: z.string().default("nats://127.0.0.1:4222"),
-    SHOP_EVENTS_NAMESPACE: z.string().optional(),
+    // The services' own variable: run inside a service's container, the command sees its streams.
+    ...eventsServiceEnv,
   }),
 );
 
@@ -21,7 +23,7 @@ if (command.kind === "help") {
   console.error(`dlq: ${command.message}\n${dlqUsage}`);
   process.exitCode = 2;
 } else {
-  const namespace = command.namespace ?? config.SHOP_EVENTS_NAMESPACE;
+  const namespace = command.namespace ?? config.EVENTS_NAMESPACE;
   const nats = await connectJetStream({ url: config.NATS_URL, name: "dlq-cli" }).catch((error: Error) => {
     console.error(`dlq: cannot connect to NATS at ${config.NATS_URL}: ${error.message}`);
     process.exit(1);

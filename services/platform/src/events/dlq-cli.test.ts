@@ -55,12 +55,23 @@ describe("dlq command line", () => {
     });
     after(() => fx.close());
 
+    /** Runs the command on the fixture's namespace, named by `--namespace` or else by EVENTS_NAMESPACE. */
     async function cli(...args: string[]) {
+      const byEnvironment = args[0] === "--env";
+      const rest = byEnvironment ? args.slice(1) : [...args, "--namespace", fx.namespace];
       try {
         const { stdout, stderr } = await run(
           process.execPath,
-          ["--import", "tsx", "scripts/dlq.ts", ...args, "--namespace", fx.namespace],
-          { cwd: repoRoot, env: { ...process.env, NATS_URL: natsUrl() }, timeout: 30_000 },
+          ["--import", "tsx", "scripts/dlq.ts", ...rest],
+          {
+            cwd: repoRoot,
+            env: {
+              ...process.env,
+              NATS_URL: natsUrl(),
+              ...(byEnvironment ? { EVENTS_NAMESPACE: fx.namespace } : {}),
+            },
+            timeout: 30_000,
+          },
         );
         return { code: 0, stdout, stderr };
       } catch (error) {
@@ -88,6 +99,8 @@ describe("dlq command line", () => {
 
       const list = await cli("list");
       assert.equal(list.code, 0, list.stderr);
+      // The services' EVENTS_NAMESPACE names the same streams as the flag.
+      assert.equal((await cli("--env", "list")).stdout, list.stdout);
       assert.match(
         list.stdout,
         new RegExp(`^${ack.seq}\\t.*\\t5\\tnotification-orders\\t${original}\\ttemplate missing$`, "m"),

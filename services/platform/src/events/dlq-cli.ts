@@ -11,7 +11,7 @@ export const dlqUsage = `usage: dlq <command> [--namespace <ns>]
   show <seq>            one dead letter: headers and the payload decoded as JSON
   redrive <seq>         republish it to its original subject and remove it from the DLQ
   redrive --all         the same for every dead letter
-environment: NATS_URL (default nats://127.0.0.1:4222), SHOP_EVENTS_NAMESPACE (tests only)`;
+environment: NATS_URL (default nats://127.0.0.1:4222), EVENTS_NAMESPACE (as the services read it; --namespace wins)`;
 
 /** A parsed command line; `error` set when it is not a valid one. */
 export type DlqCommand =

@@ -25,7 +25,10 @@ export interface H2loadOptions {
    * as fast as answers come back (h2load `--rps`).
    */
   readonly perClientRate?: number;
-  /** Clients connect (and so start their timers) this many milliseconds apart (h2load `-r 1 --rate-period`). */
+  /**
+   * Clients connect (and so start their timers) this many whole milliseconds apart (h2load
+   * `-r 1 --rate-period`, which takes no fractions).
+   */
   readonly clientStartSpacingMs?: number;
   /** Per-request log: start time (µs since the epoch), HTTP status, µs until the response ended. */
   readonly logFile?: string;
@@ -46,7 +49,7 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
     ...(options.perClientRate === undefined ? [] : ["--rps", String(options.perClientRate)]),
     ...(options.clientStartSpacingMs === undefined
       ? []
-      : ["-r", "1", "--rate-period", `${Math.max(1, Math.round(options.clientStartSpacingMs))}ms`]),
+      : ["-r", "1", "--rate-period", `${options.clientStartSpacingMs}ms`]),
     ...(options.logFile === undefined ? [] : ["--log-file", options.logFile]),
   ];
   const { stdout } = await runOrExplain(

@@ -4,6 +4,7 @@ import {
   compareSpecificity,
   matchPathTemplate,
   matchRequestPath,
+  type PathTemplate,
   PathTemplateError,
   parsePathTemplate,
   RequestPath,
@@ -64,8 +65,10 @@ describe("path templates", () => {
     }
     // The verb comes off the last segment for the verb template only.
     const shared = RequestPath.parse("/v1/orders/42:cancel") as RequestPath;
-    assert.deepEqual(Object.fromEntries(matchRequestPath(templates[0] as never, shared) ?? []), { id: "42" });
-    assert.deepEqual(Object.fromEntries(matchRequestPath(templates[1] as never, shared) ?? []), {
+    assert.deepEqual(Object.fromEntries(matchRequestPath(templates[0] as PathTemplate, shared) ?? []), {
+      id: "42",
+    });
+    assert.deepEqual(Object.fromEntries(matchRequestPath(templates[1] as PathTemplate, shared) ?? []), {
       id: "42:cancel",
     });
     assert.equal(RequestPath.parse("v1/orders"), undefined);

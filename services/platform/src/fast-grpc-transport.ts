@@ -1,4 +1,3 @@
-import http2, { type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
 import {
   create,
   type DescMessage,
@@ -18,6 +17,14 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { codeFromHttpStatus, findTrailerError, parseTimeout } from "@connectrpc/connect/protocol-grpc";
+import {
+  type ClientStream,
+  H2cConnection,
+  type StreamFailure,
+  type StreamListener,
+} from "./h2c/connection.js";
+import { ErrorCode } from "./h2c/frames.js";
+import type { HeaderField } from "./h2c/header-decoder.js";
 
 export interface FastGrpcTransportOptions {
   /** `http://host:port` of the upstream (h2c, prior knowledge). */
@@ -28,6 +35,8 @@ export interface FastGrpcTransportOptions {
   readonly streams: Pick<Transport, "stream">;
   /** Largest response message accepted. */
   readonly readMaxBytes?: number;
+  /** After a call times out, how long the connection may stay silent to a PING before it is dropped. */
+  readonly pingTimeoutMs?: number;
 }
 
 /** The transport plus a way to drop its connection. */
@@ -37,36 +46,49 @@ export interface FastGrpcTransport extends Transport {
 
 const neverAborted = new AbortController().signal;
 
+/** Request headers that HTTP/2 forbids or that this transport sets itself (RFC 9113 §8.2.2). */
+const headersNotForwarded = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "te",
+]);
+
 /**
- * A Connect `Transport` whose unary calls go straight onto one `node:http2` session: one envelope
- * written, one read, protobuf-es on both ends.
+ * A Connect `Transport` whose unary calls go straight onto one h2c connection (`H2cConnection`):
+ * one envelope written, one read, protobuf-es on both ends.
  *
  * Why: connect-node's gRPC transport pushes every unary call through generic async-iterable
- * pipelines, several AbortControllers and the fetch `Headers` class; in the mesh, where the edge and
- * the saga make one upstream call per request, that client cost is as large as the server's. Callers
- * keep the typed Connect client API, interceptors and `ConnectError` semantics; streaming calls are
- * delegated unchanged.
+ * pipelines, several AbortControllers and the fetch `Headers` class, on a `node:http2` session
+ * whose per-stream garbage dominates the caller's tail latency (see `H2cConnection`); in the mesh,
+ * where the edge and the saga make one upstream call per request, that client cost is as large as
+ * the server's. Callers keep the typed Connect client API, interceptors and `ConnectError`
+ * semantics; streaming calls are delegated unchanged.
  */
 export function createFastGrpcTransport(options: FastGrpcTransportOptions): FastGrpcTransport {
   const base = new URL(options.baseUrl);
-  const authority = base.host;
+  if (base.protocol !== "http:") {
+    throw new Error(
+      `the fast gRPC transport speaks h2c only (http://), not ${base.protocol} (${options.baseUrl})`,
+    );
+  }
+  const host = base.hostname.replace(/^\[(.*)\]$/, "$1");
+  const port = Number(base.port || 80);
+  const pathPrefix = base.pathname.replace(/\/$/, "");
   const readMaxBytes = options.readMaxBytes ?? 4 * 1024 * 1024;
-  let session: ClientHttp2Session | undefined;
+  const pingTimeoutMs = options.pingTimeoutMs ?? 5000;
+  let connection: H2cConnection | undefined;
 
-  function currentSession(): ClientHttp2Session {
-    if (session && !session.closed && !session.destroyed) return session;
-    const fresh = http2.connect(base.origin);
-    fresh.on("error", () => {
-      // Failed connects and resets surface on the pending streams; the next call reconnects.
-    });
-    fresh.on("goaway", () => {
-      if (session === fresh) session = undefined;
-    });
-    fresh.on("close", () => {
-      if (session === fresh) session = undefined;
-    });
-    fresh.unref();
-    session = fresh;
+  function currentConnection(): H2cConnection {
+    if (connection?.acceptsStreams) return connection;
+    const fresh = new H2cConnection(host, port);
+    fresh.onRetire = () => {
+      if (connection === fresh) connection = undefined;
+    };
+    connection = fresh;
     return fresh;
   }
 
@@ -78,15 +100,16 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
     framed.writeUInt32BE(payload.byteLength, 1);
     framed.set(payload, 5);
 
-    const headers: Record<string, string> = {
-      ":method": "POST",
-      ":path": `${base.pathname.replace(/\/$/, "")}/${method.parent.typeName}/${method.name}`,
-      ":authority": authority,
-      "content-type": "application/grpc+proto",
-      te: "trailers",
-    };
+    const fields: [string, string][] = [
+      [":method", "POST"],
+      [":scheme", "http"],
+      [":path", `${pathPrefix}/${method.parent.typeName}/${method.name}`],
+      [":authority", base.host],
+      ["content-type", "application/grpc+proto"],
+      ["te", "trailers"],
+    ];
     request.header.forEach((value, key) => {
-      headers[key] = value;
+      if (!headersNotForwarded.has(key) && key !== "content-type") fields.push([key, value]);
     });
 
     // The deadline is the `grpc-timeout` header the call sends (an interceptor may have changed it):
@@ -95,22 +118,66 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
     if (timeout.error) throw timeout.error;
 
     return new Promise<UnaryResponse>((resolve, reject) => {
-      const stream = currentSession().request(headers);
+      let responseFields: HeaderField[] | undefined;
+      let trailerFields: HeaderField[] | undefined;
       const chunks: Buffer[] = [];
       let received = 0;
-      let responseHeaders: IncomingHttpHeaders = {};
-      let trailers: IncomingHttpHeaders = {};
       let settled = false;
+      let resent = false;
+      let stream: ClientStream | undefined;
+      let streamConnection: H2cConnection | undefined;
+
       const finish = (error: ConnectError | undefined, result?: UnaryResponse) => {
         if (settled) return;
         settled = true;
         clearTimeout(deadlineTimer);
         request.signal.removeEventListener("abort", onAbort);
         if (error) {
-          if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+          stream?.cancel();
           reject(error);
         } else resolve(result as UnaryResponse);
       };
+      const complete = () => {
+        const result = readResponse(method, responseFields ?? [], trailerFields, chunks, received);
+        if (result instanceof ConnectError) finish(result);
+        else finish(undefined, result);
+      };
+      const listener: StreamListener = {
+        onHeaders(headerFields, endStream) {
+          if (settled) return;
+          if (responseFields === undefined) {
+            if (/^1\d\d$/.test(statusOf(headerFields))) return; // informational: the response follows
+            responseFields = headerFields;
+          } else trailerFields = headerFields;
+          if (endStream) complete();
+        },
+        onData(chunk, endStream) {
+          if (settled) return;
+          received += chunk.byteLength;
+          if (received > readMaxBytes + 5) {
+            finish(new ConnectError(`response larger than ${readMaxBytes} bytes`, Code.ResourceExhausted));
+            return;
+          }
+          chunks.push(chunk);
+          if (endStream) complete();
+        },
+        onFailure(failure) {
+          if (settled) return;
+          // A request the upstream never processed (GOAWAY, REFUSED_STREAM) may go once more, on a new
+          // connection, whatever the method: it cannot have had an effect (RFC 9113 §8.7).
+          if (failure.kind === "refused" && !resent) {
+            resent = true;
+            start();
+            return;
+          }
+          finish(errorForFailure(failure));
+        },
+      };
+      const start = () => {
+        streamConnection = currentConnection();
+        stream = streamConnection.request(fields, framed, listener);
+      };
+
       const onAbort = () => finish(ConnectError.from(request.signal.reason, Code.Canceled));
       if (request.signal.aborted) {
         onAbort();
@@ -120,65 +187,11 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
       const deadlineTimer =
         timeout.timeoutMs === undefined
           ? undefined
-          : setTimeout(
-              () => finish(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
-              timeout.timeoutMs,
-            );
-
-      stream.on("response", (h) => {
-        responseHeaders = h;
-      });
-      stream.on("trailers", (t) => {
-        trailers = t;
-      });
-      stream.on("data", (chunk: Buffer) => {
-        received += chunk.byteLength;
-        if (received > readMaxBytes + 5) {
-          finish(new ConnectError(`response larger than ${readMaxBytes} bytes`, Code.ResourceExhausted));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      stream.on("error", (error: NodeJS.ErrnoException) => finish(connectionError(error)));
-      stream.on("close", () => {
-        if (settled) return;
-        const status = Number(responseHeaders[":status"] ?? 0);
-        // Trailers-only responses carry the status in the headers.
-        const statusSource = trailers["grpc-status"] !== undefined ? trailers : responseHeaders;
-        if (statusSource["grpc-status"] === undefined) {
-          if (status === 0) finish(new ConnectError("the upstream closed the stream", Code.Unavailable));
-          else if (status !== 200) finish(new ConnectError(`HTTP ${status}`, codeFromHttpStatus(status)));
-          else finish(new ConnectError("the upstream sent no grpc-status", Code.Internal));
-          return;
-        }
-        const trailer = toHeaders(statusSource);
-        const error = findTrailerError(trailer);
-        if (error) {
-          finish(error);
-          return;
-        }
-        const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
-        if (body.byteLength < 5 || body.byteLength !== 5 + body.readUInt32BE(1)) {
-          finish(new ConnectError("the upstream sent a malformed response message", Code.Internal));
-          return;
-        }
-        let message: ReturnType<typeof fromBinary>;
-        try {
-          message = fromBinary(method.output, body.subarray(5));
-        } catch (cause) {
-          finish(new ConnectError(`parse binary: ${String(cause)}`, Code.Internal));
-          return;
-        }
-        finish(undefined, {
-          stream: false,
-          service: method.parent,
-          method,
-          header: toHeaders(responseHeaders),
-          trailer,
-          message,
-        } as UnaryResponse);
-      });
-      stream.end(framed);
+          : setTimeout(() => {
+              finish(new ConnectError("the operation timed out", Code.DeadlineExceeded));
+              streamConnection?.checkAlive(pingTimeoutMs);
+            }, timeout.timeoutMs);
+      start();
     });
   }
 
@@ -216,31 +229,83 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
     },
     stream: (...args) => options.streams.stream(...args),
     close() {
-      session?.close();
-      session = undefined;
+      connection?.close();
+      connection = undefined;
     },
   };
 }
 
-function toHeaders(source: IncomingHttpHeaders): Headers {
+/** The unary response, or the error it carries: trailers-only responses hold the status in the headers. */
+function readResponse(
+  method: DescMethodUnary,
+  responseFields: HeaderField[],
+  trailerFields: HeaderField[] | undefined,
+  chunks: Buffer[],
+  received: number,
+): UnaryResponse | ConnectError {
+  const statusFields = trailerFields ?? responseFields;
+  if (!statusFields.some((field) => field.name === "grpc-status")) {
+    const status = Number(statusOf(responseFields));
+    if (status !== 200) return new ConnectError(`HTTP ${status}`, codeFromHttpStatus(status));
+    return new ConnectError("the upstream sent no grpc-status", Code.Internal);
+  }
+  const trailer = toHeaders(statusFields);
+  const error = findTrailerError(trailer);
+  if (error) return error;
+  const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
+  if (body.byteLength < 5 || body.byteLength !== 5 + body.readUInt32BE(1)) {
+    return new ConnectError("the upstream sent a malformed response message", Code.Internal);
+  }
+  if (body[0] !== 0) return new ConnectError("the upstream sent a compressed message unasked", Code.Internal);
+  try {
+    return {
+      stream: false,
+      service: method.parent,
+      method,
+      header: toHeaders(responseFields),
+      trailer,
+      message: fromBinary(method.output, body.subarray(5)),
+    } as UnaryResponse;
+  } catch (cause) {
+    return new ConnectError(`parse binary: ${String(cause)}`, Code.Internal);
+  }
+}
+
+function statusOf(fields: HeaderField[]): string {
+  return fields.find((field) => field.name === ":status")?.value ?? "";
+}
+
+function toHeaders(fields: HeaderField[]): Headers {
   const headers = new Headers();
-  for (const key in source) {
-    if (key.charCodeAt(0) === 58 /* ":" */) continue;
-    const value = source[key];
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(key, item);
+  for (const { name, value } of fields) {
+    if (name.charCodeAt(0) !== 58 /* ":" */) headers.append(name, value);
   }
   return headers;
 }
 
-/** A transport failure is the upstream being unreachable: UNAVAILABLE, which callers may retry. */
-function connectionError(error: NodeJS.ErrnoException): ConnectError {
-  if (error instanceof ConnectError) return error;
-  return new ConnectError(
-    `upstream unreachable: ${error.code ?? error.message}`,
-    Code.Unavailable,
-    undefined,
-    undefined,
-    error,
-  );
+/** RST_STREAM codes with a gRPC code of their own; every other code is INTERNAL. */
+const codeForReset = new Map<number, Code>([
+  [ErrorCode.refusedStream, Code.Unavailable],
+  [ErrorCode.cancel, Code.Canceled],
+  [ErrorCode.enhanceYourCalm, Code.ResourceExhausted],
+  [ErrorCode.inadequateSecurity, Code.PermissionDenied],
+]);
+
+/**
+ * The gRPC code for a stream that failed below gRPC: the HTTP/2 error-code table of the gRPC
+ * spec (PROTOCOL.md, "Errors"); a connection that failed or could not be made is UNAVAILABLE, which
+ * callers may retry.
+ */
+function errorForFailure(failure: StreamFailure): ConnectError {
+  switch (failure.kind) {
+    case "refused":
+    case "connection":
+      return new ConnectError(failure.reason, Code.Unavailable);
+    case "protocol":
+      return new ConnectError(failure.reason, Code.Internal);
+    case "reset": {
+      const code = codeForReset.get(failure.errorCode) ?? Code.Internal;
+      return new ConnectError(`the upstream reset the stream (HTTP/2 error ${failure.errorCode})`, code);
+    }
+  }
 }

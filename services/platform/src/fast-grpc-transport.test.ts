@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import http2 from "node:http2";
+import net, { type AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
@@ -107,5 +109,129 @@ describe("fast gRPC transport", () => {
     const call = client.read({ text: "slow" }, { signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     await assert.rejects(call, (e: ConnectError) => e.code === Code.Canceled);
+  });
+
+  test("carries a message over 64 KiB each way (both flow-control windows)", async () => {
+    const client = createClient(EchoService, transportFor(baseUrl));
+    const text = "x".repeat(300_000);
+    assert.equal((await client.read({ text })).text, `${text}|`);
+  });
+});
+
+describe("fast gRPC transport, below gRPC", () => {
+  /** A bare `node:http2` server whose handler plays a misbehaving or restarting upstream. */
+  async function upstream(onStream: (stream: http2.ServerHttp2Stream, attempt: number) => void) {
+    let attempts = 0;
+    const server = http2.createServer();
+    server.on("stream", (stream) => {
+      stream.on("error", () => {});
+      onStream(stream, ++attempts);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const open = new Set<http2.ServerHttp2Session>();
+    server.on("session", (session) => open.add(session));
+    after(() => {
+      for (const session of open) session.destroy();
+      server.close();
+    });
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  const notFound = {
+    ":status": 200,
+    "content-type": "application/grpc",
+    "grpc-status": "5",
+    "grpc-message": "gone",
+  };
+
+  test("a request the upstream refused goes once more and gets the real answer", async () => {
+    const url = await upstream((stream, attempt) => {
+      if (attempt === 1) stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      else stream.respond(notFound, { endStream: true });
+    });
+    const client = createClient(
+      EchoService,
+      createFastGrpcTransport({ baseUrl: url, streams: createGrpcTransport({ baseUrl: url }) }),
+    );
+    await assert.rejects(
+      client.read({ text: "x" }),
+      (e: ConnectError) => e.code === Code.NotFound && e.rawMessage === "gone",
+    );
+  });
+
+  test("a request refused twice is UNAVAILABLE; a reset for load is RESOURCE_EXHAUSTED", async () => {
+    const url = await upstream((stream) => {
+      stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+    });
+    const client = createClient(
+      EchoService,
+      createFastGrpcTransport({ baseUrl: url, streams: createGrpcTransport({ baseUrl: url }) }),
+    );
+    await assert.rejects(client.read({ text: "x" }), (e: ConnectError) => e.code === Code.Unavailable);
+    const calm = await upstream((stream) => stream.close(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM));
+    const calmClient = createClient(
+      EchoService,
+      createFastGrpcTransport({ baseUrl: calm, streams: createGrpcTransport({ baseUrl: calm }) }),
+    );
+    await assert.rejects(
+      calmClient.read({ text: "x" }),
+      (e: ConnectError) => e.code === Code.ResourceExhausted,
+    );
+  });
+
+  test("a call the upstream will not process as it goes away is resent on a new connection", async () => {
+    const sessions = new Set<http2.ServerHttp2Session>();
+    let first: http2.ServerHttp2Stream | undefined;
+    const url = await upstream((stream, attempt) => {
+      sessions.add(stream.session as http2.ServerHttp2Session);
+      if (attempt === 1) first = stream;
+      else if (attempt === 2) {
+        // The second call arrived on the first connection: tell the client only the first was taken.
+        stream.session?.goaway(http2.constants.NGHTTP2_NO_ERROR, (first as http2.ServerHttp2Stream).id);
+        first?.respond({ ...notFound, "grpc-message": "first" }, { endStream: true });
+      } else stream.respond({ ...notFound, "grpc-message": "second" }, { endStream: true });
+    });
+    const client = createClient(
+      EchoService,
+      createFastGrpcTransport({ baseUrl: url, streams: createGrpcTransport({ baseUrl: url }) }),
+    );
+    const outcomes = await Promise.allSettled([client.read({ text: "1" }), client.read({ text: "2" })]);
+    assert.deepEqual(
+      outcomes.map((o) => (o.status === "rejected" ? (o.reason as ConnectError).rawMessage : "resolved")),
+      ["first", "second"],
+    );
+    assert.equal(sessions.size, 2);
+  });
+
+  test("after a deadline on a silent upstream, an unanswered PING drops the connection", async () => {
+    let connections = 0;
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => {
+      connections++;
+      sockets.push(socket);
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    after(() => {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    });
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const transport = createFastGrpcTransport({
+      baseUrl: url,
+      streams: createGrpcTransport({ baseUrl: url }),
+      pingTimeoutMs: 50,
+    });
+    const client = createClient(EchoService, transport);
+    await assert.rejects(
+      client.read({ text: "x" }, { timeoutMs: 50 }),
+      (e: ConnectError) => e.code === Code.DeadlineExceeded,
+    );
+    await delay(100);
+    await assert.rejects(
+      client.read({ text: "x" }, { timeoutMs: 50 }),
+      (e: ConnectError) => e.code === Code.DeadlineExceeded,
+    );
+    assert.equal(connections, 2);
+    transport.close();
   });
 });

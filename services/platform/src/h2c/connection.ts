@@ -279,21 +279,29 @@ export class H2cConnection {
     }
     switch (frame.type) {
       case FrameType.data:
-        return this.onData(frame);
+        this.onData(frame);
+        break;
       case FrameType.headers:
-        return this.onHeaders(frame);
+        this.onHeaders(frame);
+        break;
       case FrameType.continuation:
-        return this.onContinuation(frame);
+        this.onContinuation(frame);
+        break;
       case FrameType.rstStream:
-        return this.onReset(frame);
+        this.onReset(frame);
+        break;
       case FrameType.settings:
-        return this.onSettings(frame);
+        this.onSettings(frame);
+        break;
       case FrameType.ping:
-        return this.onPing(frame);
+        this.onPing(frame);
+        break;
       case FrameType.goaway:
-        return this.onGoaway(frame);
+        this.onGoaway(frame);
+        break;
       case FrameType.windowUpdate:
-        return this.onWindowUpdate(frame);
+        this.onWindowUpdate(frame);
+        break;
       case FrameType.pushPromise:
         throw protocolError("PUSH_PROMISE although this side disabled push");
       default:
@@ -316,8 +324,10 @@ export class H2cConnection {
     const stream = this.knownStream(frame);
     if (!stream) return;
     stream.receiveWindow -= length;
-    if (stream.receiveWindow < 0)
-      return this.streamError(stream, ErrorCode.flowControlError, "stream window exceeded");
+    if (stream.receiveWindow < 0) {
+      this.streamError(stream, ErrorCode.flowControlError, "stream window exceeded");
+      return;
+    }
     const payload = unpaddedPayload(frame, 0);
     const endStream = (frame.flags & Flag.endStream) !== 0;
     if (endStream) this.remoteEnded(stream);
@@ -336,13 +346,15 @@ export class H2cConnection {
     requireStreamId(frame);
     const fragment = unpaddedPayload(frame, Flag.priority);
     const endStream = (frame.flags & Flag.endStream) !== 0;
-    if (frame.flags & Flag.endHeaders) return this.deliverHeaders(frame.streamId, endStream, fragment);
-    this.pendingHeaders = {
-      streamId: frame.streamId,
-      endStream,
-      fragments: [Buffer.from(fragment)],
-      size: fragment.byteLength,
-    };
+    if (frame.flags & Flag.endHeaders) this.deliverHeaders(frame.streamId, endStream, fragment);
+    else {
+      this.pendingHeaders = {
+        streamId: frame.streamId,
+        endStream,
+        fragments: [Buffer.from(fragment)],
+        size: fragment.byteLength,
+      };
+    }
   }
 
   private onContinuation(frame: Frame): void {
@@ -383,7 +395,10 @@ export class H2cConnection {
 
   private onSettings(frame: Frame): void {
     requireConnectionFrame(frame);
-    if (frame.flags & Flag.ack) return requireLength(frame, 0);
+    if (frame.flags & Flag.ack) {
+      requireLength(frame, 0);
+      return;
+    }
     if (frame.payload.byteLength % 6 !== 0) {
       throw new ConnectionError(ErrorCode.frameSizeError, "SETTINGS payload not a multiple of 6");
     }
@@ -468,11 +483,11 @@ export class H2cConnection {
     }
     const stream = this.knownStream(frame);
     if (!stream) return;
-    if (increment === 0) return this.streamError(stream, ErrorCode.protocolError, "WINDOW_UPDATE of 0");
     stream.sendWindow += increment;
-    if (stream.sendWindow > maxWindow)
-      return this.streamError(stream, ErrorCode.flowControlError, "window over 2^31-1");
-    this.sendData(stream);
+    if (increment === 0) this.streamError(stream, ErrorCode.protocolError, "WINDOW_UPDATE of 0");
+    else if (stream.sendWindow > maxWindow)
+      this.streamError(stream, ErrorCode.flowControlError, "window over 2^31-1");
+    else this.sendData(stream);
   }
 
   /**

@@ -203,7 +203,9 @@ export class H2cConnection {
   private sendData(stream: OpenStream): void {
     while (!stream.bodySent) {
       const remaining = stream.body.byteLength - stream.sent;
-      const size = Math.min(remaining, this.sendWindow, stream.sendWindow, this.peerMaxFrame);
+      // Windows can be negative after the peer lowers SETTINGS_INITIAL_WINDOW_SIZE (RFC 9113 §6.9.2);
+      // an empty last frame needs no window.
+      const size = Math.max(0, Math.min(remaining, this.sendWindow, stream.sendWindow, this.peerMaxFrame));
       if (remaining > 0 && size <= 0) {
         if (this.sendWindow <= 0) this.blocked.add(stream);
         return;

@@ -12,7 +12,14 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const benchmarks: Record<string, () => Promise<string>> = {
   b1: () => runB1({ rounds, requestsPerRound: 40_000, basePort: 19_100 }),
   b2: () =>
-    runB2({ rounds, requestsPerRound: 20_000, productPort: 19_200, edgePort: 19_201, latencySeconds: 10 }),
+    runB2({
+      rounds,
+      requestsPerRound: 20_000,
+      productPort: 19_200,
+      edgePort: 19_201,
+      latencySeconds: 10,
+      latencyRounds: 3,
+    }),
   b6: () => runB6({ writesPerMode: 2000, natsUrl: process.env.NATS_URL ?? "nats://127.0.0.1:4222" }),
   b7: () =>
     runB7({

@@ -6,6 +6,8 @@ const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
 export interface SpawnedServer {
   readonly process: ChildProcess;
+  /** Keeps what the server prints from now on (its request logs, say); call the result to stop and read it. */
+  captureOutput(): () => string;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,15 @@ export async function spawnServer(
   await ready;
   return {
     process: child,
+    captureOutput() {
+      const chunks: Buffer[] = [];
+      const keep = (chunk: Buffer) => chunks.push(chunk);
+      child.stdout?.on("data", keep);
+      return () => {
+        child.stdout?.off("data", keep);
+        return Buffer.concat(chunks).toString("utf8");
+      };
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.kill("SIGTERM");

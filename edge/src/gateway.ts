@@ -5,6 +5,7 @@ import type { Logger } from "@shop/platform/log";
 import { authorize } from "./auth/authorize.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import { clientAddressOf } from "./http/client-address.js";
+import { clientGoneSignal } from "./http/client-gone-signal.js";
 import { describeError, HttpError, writeError } from "./http/error-response.js";
 import { readJsonBody } from "./http/read-json-body.js";
 import type { RateLimiter } from "./rate-limit/token-bucket.js";
@@ -86,16 +87,10 @@ export function createGateway(options: GatewayOptions) {
         registry,
       );
 
-      // A response that finished also closes: only a client that left early cancels the call
-      // (aborting after every request would build a DOMException each time, for nothing).
-      const abort = new AbortController();
-      res.once("close", () => {
-        if (!res.writableFinished) abort.abort();
-      });
       const reply = await upstreams
         .callUnary(route.method as DescMethodUnary, message, {
           headers: forwardHeaders(authorization, requestId),
-          signal: abort.signal,
+          signal: clientGoneSignal(req),
         })
         .catch((error: unknown) => {
           throw publicUpstreamError(error, route);

@@ -55,6 +55,7 @@ const headersNotForwarded = new Set([
   "upgrade",
   "host",
   "te",
+  "content-type",
 ]);
 
 /**
@@ -109,7 +110,7 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
       ["te", "trailers"],
     ];
     request.header.forEach((value, key) => {
-      if (!headersNotForwarded.has(key) && key !== "content-type") fields.push([key, value]);
+      if (!headersNotForwarded.has(key)) fields.push([key, value]);
     });
 
     // The deadline is the `grpc-timeout` header the call sends (an interceptor may have changed it):

@@ -9,6 +9,7 @@ import pino from "pino";
 import { createFastGrpcTransport } from "./fast-grpc-transport.js";
 import { type GrpcServer, serviceImpl, startGrpcServer } from "./server/server.js";
 import { EchoService } from "./testing/echo-service.js";
+import { startHttp2Peer } from "./testing/http2-peer.js";
 import { freePort } from "./testing/ports.js";
 
 describe("fast gRPC transport", () => {
@@ -121,20 +122,9 @@ describe("fast gRPC transport", () => {
 describe("fast gRPC transport, below gRPC", () => {
   /** A bare `node:http2` server whose handler plays a misbehaving or restarting upstream. */
   async function upstream(onStream: (stream: http2.ServerHttp2Stream, attempt: number) => void) {
-    let attempts = 0;
-    const server = http2.createServer();
-    server.on("stream", (stream) => {
-      stream.on("error", () => {});
-      onStream(stream, ++attempts);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const open = new Set<http2.ServerHttp2Session>();
-    server.on("session", (session) => open.add(session));
-    after(() => {
-      for (const session of open) session.destroy();
-      server.close();
-    });
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const peer = await startHttp2Peer((stream, _headers, attempt) => onStream(stream, attempt));
+    after(() => peer.close());
+    return peer.baseUrl;
   }
   const notFound = {
     ":status": 200,

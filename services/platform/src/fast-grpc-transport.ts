@@ -147,7 +147,7 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
         onHeaders(headerFields, endStream) {
           if (settled) return;
           if (responseFields === undefined) {
-            if (/^1\d\d$/.test(statusOf(headerFields))) return; // informational: the response follows
+            if (statusOf(headerFields).startsWith("1")) return; // informational: the response follows
             responseFields = headerFields;
           } else trailerFields = headerFields;
           if (endStream) complete();

@@ -5,6 +5,7 @@
 export { createTestDatabase, type TestDatabase, type TestDatabaseOptions } from "./testing/database.js";
 export { EchoRequestSchema, EchoResponseSchema, EchoService } from "./testing/echo-service.js";
 export { startTestGrpcServer, type TestGrpcServer } from "./testing/grpc-server.js";
+export { type Http2Peer, startHttp2Peer } from "./testing/http2-peer.js";
 export { createLogSink, pluck } from "./testing/log-sink.js";
 export { createTestStreamName, uniqueName } from "./testing/names.js";
 export { freePort } from "./testing/ports.js";

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import http2, { type Http2Server, type ServerHttp2Stream } from "node:http2";
+import http2, { type ServerHttp2Stream } from "node:http2";
 import net, { type AddressInfo } from "node:net";
 import { after, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
+import { type Http2Peer, startHttp2Peer } from "../testing/http2-peer.js";
 import { freePort } from "../testing/ports.js";
 import { type ClientStream, H2cConnection, type StreamFailure } from "./connection.js";
 import {
@@ -61,22 +62,6 @@ function send(
 const field = (fields: HeaderField[] | undefined, name: string) =>
   fields?.find((f) => f.name === name)?.value;
 
-/** A real `node:http2` server (the peer the mesh's services run on) with a handler per test. */
-async function startServer(
-  onStream: (stream: ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void,
-  settings?: http2.Settings,
-): Promise<{ server: Http2Server; port: number; sessions: () => number }> {
-  let sessions = 0;
-  const server = http2.createServer({ settings: settings ?? {}, maxSessionMemory: 100 });
-  server.on("session", () => sessions++);
-  server.on("stream", (stream, headers) => {
-    stream.on("error", () => {}); // resets this side provokes are what the tests look at
-    onStream(stream, headers);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, port: (server.address() as AddressInfo).port, sessions: () => sessions };
-}
-
 function readAll(stream: ServerHttp2Stream): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -86,22 +71,23 @@ function readAll(stream: ServerHttp2Stream): Promise<Buffer> {
   });
 }
 
-const servers: Http2Server[] = [];
+const peers: Http2Peer[] = [];
 const connections: H2cConnection[] = [];
 after(() => {
   for (const connection of connections) connection.close();
-  for (const server of servers) server.close();
+  for (const peer of peers) peer.close();
 });
 
+/** A real `node:http2` server (the peer the mesh's services run on) and a connection to it. */
 async function connectTo(
   onStream: (stream: ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void,
   settings?: http2.Settings,
 ) {
-  const started = await startServer(onStream, settings);
-  servers.push(started.server);
-  const connection = new H2cConnection("127.0.0.1", started.port);
+  const peer = await startHttp2Peer(onStream, settings);
+  peers.push(peer);
+  const connection = new H2cConnection("127.0.0.1", peer.port);
   connections.push(connection);
-  return { ...started, connection };
+  return { ...peer, connection };
 }
 
 describe("h2c client connection against node:http2", () => {

@@ -2,9 +2,9 @@
  * Static-table entries (RFC 7541 Appendix A) for the fields a gRPC client sends on every call.
  * Exact matches are one byte; for the others the name is an index and only the value is written.
  */
-const fullMatch = new Map([
-  [":method: POST", 3],
-  [":scheme: http", 6],
+const fullMatch = new Map<string, { readonly value: string; readonly index: number }>([
+  [":method", { value: "POST", index: 3 }],
+  [":scheme", { value: "http", index: 6 }],
 ]);
 const nameIndex = new Map([
   [":authority", 1],
@@ -26,7 +26,7 @@ const nameIndex = new Map([
 export function encodeHeaderBlock(fields: ReadonlyArray<readonly [name: string, value: string]>): Buffer {
   let size = 0;
   for (const [name, value] of fields) {
-    if (fullMatch.has(`${name}: ${value}`)) size += 1;
+    if (fullMatch.get(name)?.value === value) size += 1;
     else {
       const index = nameIndex.get(name);
       size += index !== undefined ? integerSize(index, 4) : 1 + integerSize(name.length, 7) + name.length;
@@ -36,9 +36,9 @@ export function encodeHeaderBlock(fields: ReadonlyArray<readonly [name: string, 
   const block = Buffer.allocUnsafe(size);
   let offset = 0;
   for (const [name, value] of fields) {
-    const exact = fullMatch.get(`${name}: ${value}`);
-    if (exact !== undefined) {
-      block[offset++] = 0x80 | exact;
+    const exact = fullMatch.get(name);
+    if (exact?.value === value) {
+      block[offset++] = 0x80 | exact.index;
       continue;
     }
     const index = nameIndex.get(name);

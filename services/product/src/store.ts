@@ -68,9 +68,18 @@ function containsPattern(text: string): string {
  */
 export function createDrizzleProductStore(db: Database, recordChange?: ProductChangeRecorder): ProductStore {
   const record = recordChange ?? (async () => {});
+  // A prepared statement, because drizzle sends every unnamed query as an unprepared one: Postgres
+  // parses and plans it each time, and postgres.js first asks for its parameter types, a second round
+  // trip per call. Prepared, GetProduct is one round trip with no SQL built per call.
+  const getById = db
+    .select()
+    .from(products)
+    .where(eq(products.id, sql.placeholder("id")))
+    .limit(1)
+    .prepare("product_get_by_id");
   return {
     async get(id) {
-      const [row] = await db.select().from(products).where(eq(products.id, id)).limit(1);
+      const [row] = await getById.execute({ id });
       return row;
     },
 

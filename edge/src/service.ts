@@ -229,6 +229,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
         await closed;
         clearTimeout(grace);
         upstreams.close();
+        rateLimiter.close();
         if (!deps.redis) redis.disconnect();
         await tracing
           .forceFlush()

@@ -1,15 +1,17 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { createTokenLeases } from "./token-leases.js";
 
 /**
  * Token bucket in one Lua script, so take-and-refill is atomic across every edge replica sharing the
  * Redis: the clock is Redis' own (`TIME`), so replicas with skewed clocks still agree. A bucket
- * that is full and idle expires by itself. Returns {allowed, tokens left (string), retry-after ms}.
+ * that is full and idle expires by itself. Takes up to ARGV[3] whole tokens, at least one, or none
+ * when not even one is left. Returns {tokens granted, tokens left (string), retry-after ms}.
  */
 const tokenBucketLua = `
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
+local want = tonumber(ARGV[3])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
@@ -20,17 +22,17 @@ if tokens == nil or ts == nil then
   ts = now
 end
 tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate / 1000)
-local allowed = 0
+local granted = math.min(want, math.floor(tokens))
 local retryMs = 0
-if tokens >= cost then
-  tokens = tokens - cost
-  allowed = 1
+if granted >= 1 then
+  tokens = tokens - granted
 else
-  retryMs = math.ceil((cost - tokens) * 1000 / rate)
+  granted = 0
+  retryMs = math.ceil((1 - tokens) * 1000 / rate)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(capacity * 1000 / rate) + 1000)
-return {allowed, tostring(tokens), retryMs}
+return {granted, tostring(tokens), retryMs}
 `;
 
 export interface RateLimitDecision {
@@ -45,7 +47,13 @@ export interface RateLimiter {
   readonly capacity: number;
   /** Takes one token from the bucket of `key`; fails open (allowed) when Redis is unreachable. */
   take(key: string): Promise<RateLimitDecision>;
+  /** Stops the sweep of expired leases. */
+  close(): void;
 }
+
+/** A lease is at most this share of the bucket, so one replica never holds much of a client's burst. */
+const maxLeaseShare = 0.1;
+const maxLeaseTokens = 64;
 
 export interface RateLimiterOptions {
   readonly redis: Redis;
@@ -62,33 +70,44 @@ type BucketCommand = (
   key: string,
   capacity: number,
   rate: number,
-  cost: number,
+  want: number,
 ) => Promise<[number, string, number]>;
 
 /**
  * Creates the per-client, per-route limiter. Why fail open: the limiter protects the services from
  * abuse, but a Redis outage must not take the whole public API down with it; the outage is logged as
  * a warning (at most every ten seconds) so operators see that limits are not enforced.
+ *
+ * Tokens are taken from the shared bucket in leases (see `createTokenLeases`): a client that keeps
+ * sending costs one Redis round trip per lease, not per request. The bucket stays the one authority,
+ * so replicas together never admit more than it holds.
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { redis, capacity, refillPerSecond, logger } = options;
   redis.defineCommand("shopTokenBucket", { numberOfKeys: 1, lua: tokenBucketLua });
   const command = (redis as unknown as { shopTokenBucket: BucketCommand }).shopTokenBucket.bind(redis);
   let lastWarning = 0;
+  const leases = createTokenLeases({
+    maxLease: Math.max(1, Math.min(maxLeaseTokens, Math.floor(capacity * maxLeaseShare))),
+    async takeFromBucket(key, want) {
+      const [granted, tokens, retryMs] = await command(
+        `${options.keyPrefix}${key}`,
+        capacity,
+        refillPerSecond,
+        want,
+      );
+      return { granted, left: Math.max(0, Math.floor(Number(tokens))), retryAfterMs: retryMs };
+    },
+  });
   return {
     capacity,
     async take(key) {
       try {
-        const [allowed, tokens, retryMs] = await command(
-          `${options.keyPrefix}${key}`,
-          capacity,
-          refillPerSecond,
-          1,
-        );
+        const taken = await leases.take(key);
         return {
-          allowed: allowed === 1,
-          remaining: Math.max(0, Math.floor(Number(tokens))),
-          retryAfterSeconds: allowed === 1 ? 0 : Math.max(1, Math.ceil(retryMs / 1000)),
+          allowed: taken.allowed,
+          remaining: taken.remaining,
+          retryAfterSeconds: taken.allowed ? 0 : Math.max(1, Math.ceil(taken.retryAfterMs / 1000)),
         };
       } catch (error) {
         const now = Date.now();
@@ -102,5 +121,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         return { allowed: true, remaining: capacity, retryAfterSeconds: 0 };
       }
     },
+    close: () => leases.close(),
   };
 }

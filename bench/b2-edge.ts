@@ -24,6 +24,8 @@ export interface B2Options {
   readonly requestsPerRound: number;
   readonly productPort: number;
   readonly edgePort: number;
+  /** Port of the bare forwarding proxy (bench/servers/bare-proxy.ts), the latency floor. */
+  readonly floorPort: number;
   readonly latencySeconds: number;
   /** Alternating direct/edge latency runs: one pair is at the mercy of one GC pause in the product. */
   readonly latencyRounds: number;
@@ -34,6 +36,9 @@ interface LatencyRound {
   readonly edge: OpenLoopLatency;
   /** The edge's added time per request, from the edge's and the product's request logs. */
   readonly paired: PairedLatency;
+  readonly floor: OpenLoopLatency;
+  /** The same for the bare forwarding proxy: what one more process hop costs here, the floor for any edge. */
+  readonly floorPaired: PairedLatency;
 }
 
 interface Throughput {
@@ -77,9 +82,18 @@ export async function runB2(options: B2Options): Promise<string> {
       "listening",
     );
     servers.push(edge);
+    const floor = await spawnServer(
+      "bench/servers/bare-proxy.ts",
+      { PORT: String(options.floorPort), PRODUCT_PORT: String(options.productPort) },
+      0,
+    );
+    servers.push(floor);
     const restUrl = `http://127.0.0.1:${options.edgePort}/v1/products/${productId}`;
-    const probe = await fetch(restUrl);
-    if (probe.status !== 200) throw new Error(`edge answered ${probe.status} for ${restUrl}`);
+    const floorUrl = `http://127.0.0.1:${options.floorPort}/v1/products/${productId}`;
+    for (const url of [restUrl, floorUrl]) {
+      const probe = await fetch(url);
+      if (probe.status !== 200) throw new Error(`${url} answered ${probe.status}: ${await probe.text()}`);
+    }
 
     const bodyFile = await writeGrpcRequestFile("b2-get-product", GetProductRequestSchema, { id: productId });
     const grpcUrl = `http://127.0.0.1:${options.productPort}/shop.product.v1.ProductService/GetProduct`;
@@ -125,7 +139,7 @@ export async function runB2(options: B2Options): Promise<string> {
     // core, the two Node servers starved the Postgres backends the scheduler woke next to them
     // (`perf sched` showed 10–35 ms run-queue waits), which is an artefact of the pinning, not
     // a cost of the edge.
-    await allowAllCpus([productPid, edgePid]);
+    await allowAllCpus([productPid, edgePid, floor.process.pid as number]);
     const latency = (protocol: "grpc" | "http1", url: string) =>
       measureOpenLoopLatency({
         url,
@@ -135,16 +149,30 @@ export async function runB2(options: B2Options): Promise<string> {
         seconds: options.latencySeconds,
         cpus: allCpus,
       });
+    /** Client-side latency through `proxy`, and its added time paired with the product's log. */
+    const viaProxy = async (proxy: SpawnedServer, url: string) => {
+      const proxyOutput = proxy.captureOutput();
+      const productOutput = product.captureOutput();
+      const measured = await latency("http1", url);
+      return { measured, paired: pairedAddedLatency(proxyOutput(), productOutput()) };
+    };
     const latencyRounds: LatencyRound[] = [];
     for (let round = 1; round <= options.latencyRounds; round++) {
       const directLatency = await latency("grpc", grpcUrl);
-      const edgeOutput = edge.captureOutput();
-      const productOutput = product.captureOutput();
-      const edgeLatency = await latency("http1", restUrl);
-      const paired = pairedAddedLatency(edgeOutput(), productOutput());
-      latencyRounds.push({ direct: directLatency, edge: edgeLatency, paired });
+      // The floor and the edge take turns at going first, so neither always follows the direct run.
+      const first = round % 2 === 1 ? "floor" : "edge";
+      const a = await viaProxy(first === "floor" ? floor : edge, first === "floor" ? floorUrl : restUrl);
+      const b = await viaProxy(first === "floor" ? edge : floor, first === "floor" ? restUrl : floorUrl);
+      const [viaFloor, viaEdge] = first === "floor" ? [a, b] : [b, a];
+      latencyRounds.push({
+        direct: directLatency,
+        edge: viaEdge.measured,
+        paired: viaEdge.paired,
+        floor: viaFloor.measured,
+        floorPaired: viaFloor.paired,
+      });
       console.log(
-        `B2 latency round ${round}: p99 direct ${directLatency.p99.toFixed(2)} ms, edge ${edgeLatency.p99.toFixed(2)} ms; edge's own added time per request p99 ${paired.p99.toFixed(2)} ms`,
+        `B2 latency round ${round}: p99 direct ${directLatency.p99.toFixed(2)} ms, edge ${viaEdge.measured.p99.toFixed(2)} ms, floor ${viaFloor.measured.p99.toFixed(2)} ms; added per request p99: edge ${viaEdge.paired.p99.toFixed(2)} ms, floor ${viaFloor.paired.p99.toFixed(2)} ms`,
       );
     }
     return report(options, directRuns, edgeRuns, halfRate, latencyRounds);
@@ -205,15 +233,21 @@ function report(
   const latencyRows = latencyRounds
     .flatMap((r, i) => [
       latencyRow(i + 1, "gRPC direct", r.direct),
+      latencyRow(i + 1, "REST through the bare forwarding proxy (floor)", r.floor),
       latencyRow(i + 1, "REST through the edge", r.edge),
     ])
     .join("\n");
   const addedP99s = latencyRounds.map((r) => r.edge.p99 - r.direct.p99);
-  const addedP50s = latencyRounds.map((r) => r.edge.p50 - r.direct.p50);
   const pairedRows = latencyRounds
-    .map((r, i) => `| ${i + 1} | ${r.paired.pairs} | ${fmt(r.paired.p50)} | ${fmt(r.paired.p99)} |`)
+    .map(
+      (r, i) =>
+        `| ${i + 1} | ${r.floorPaired.pairs} | ${fmt(r.floorPaired.p50)} | ${fmt(r.floorPaired.p99)} | ${r.paired.pairs} | ${fmt(r.paired.p50)} | ${fmt(r.paired.p99)} |`,
+    )
     .join("\n");
   const pairedP99 = median(latencyRounds.map((r) => r.paired.p99));
+  const floorP99 = median(latencyRounds.map((r) => r.floorPaired.p99));
+  const pairedP50 = median(latencyRounds.map((r) => r.paired.p50));
+  const floorP50 = median(latencyRounds.map((r) => r.floorPaired.p50));
   return `## B2 — REST through the edge vs gRPC direct
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}.
@@ -230,29 +264,32 @@ CPU-seconds are user + system time of the listed processes from /proc (Redis's o
 
 **B2 efficiency ratio (edge + product) / (product alone): ${formatRatio(edgeEfficiency / directEfficiency)}** — target ≥ 0.50×.
 
-Latency at half of the edge's saturation (${halfRate} req/s offered, ${options.latencySeconds} s measured each, ${options.latencyRounds} alternating rounds), from h2load in open
+Latency at half of the edge's saturation (${halfRate} req/s offered, ${options.latencySeconds} s measured each, ${options.latencyRounds} rounds), from h2load in open
 loop (${Math.max(1, Math.round(halfRate / 10))} clients × 10 req/s on staggered timers; percentiles from its per-request log), with the
 servers and h2load free to run on both cores (pinned to one core, the two servers starved the Postgres backends woken beside
-them: \`perf sched\` showed 10–35 ms run-queue waits):
+them: \`perf sched\` showed 10–35 ms run-queue waits). Each round measures the product directly, then, in turns, the
+edge and a **bare forwarding proxy** (\`bench/servers/bare-proxy.ts\`: node:http in, one HTTP/2 connection out
+through the platform's h2c client, GetProduct's reply as proto3 JSON; no routing, auth, rate limit, tracing or metrics).
+The bare proxy is the floor: what one more process hop costs on this machine, which no edge can go below.
 
 | round | path | achieved req/s | requests measured | p50 ms | p99 ms | failures |
 |---|---|---:|---:|---:|---:|---:|
 ${latencyRows}
 
-Difference of the client-side percentiles per round (edge − direct): p99 ${addedP99s.map(fmt).join(", ")} ms;
-p50 ${addedP50s.map(fmt).join(", ")} ms. The direct path's own p99 moves by several ms from run to run (the
-product service's GC pauses and Postgres), so this difference is noisy and can even come out negative.
+The added time, paired per request: for every request through a proxy, the proxy's logged duration minus the product
+handler's logged duration for the same trace id (both request logs are on, as deployed), so the product's own tail
+cancels out. What remains is the proxy's parsing, queueing and pauses, both hops, and the product's time outside its
+handler (reading and answering the HTTP/2 stream):
 
-The edge's own added time, paired per request: for every request of the edge runs, the edge's logged
-duration minus the product handler's logged duration for the same trace id (both request logs are on,
-as deployed), so the product's tail cancels out:
-
-| round | requests paired | added p50 ms | added p99 ms |
-|---|---:|---:|---:|
+| round | bare proxy: pairs | added p50 ms | added p99 ms | edge: pairs | added p50 ms | added p99 ms |
+|---|---:|---:|---:|---:|---:|---:|
 ${pairedRows}
 
-**Edge's added p99 (paired per request, median of ${latencyRounds.length} rounds): ${fmt(pairedP99)} ms** — target ≤ 2 ms.
-(Difference of client-side p99s, median of the rounds: ${fmt(median(addedP99s))} ms.)
+**Edge's added p99 (paired per request, median of ${latencyRounds.length} rounds): ${fmt(pairedP99)} ms** — target ≤ 2 ms;
+the bare proxy's, measured in the same rounds: ${fmt(floorP99)} ms (edge / floor ${formatRatio(pairedP99 / floorP99)}).
+Added p50: edge ${fmt(pairedP50)} ms, bare proxy ${fmt(floorP50)} ms.
+(Difference of client-side p99s, edge − direct, median of the rounds: ${fmt(median(addedP99s))} ms; the direct path's
+own p99 moves by several ms from run to run, so this difference is noisy and can even come out negative.)
 
 Reproduce: \`npm run bench -- b2\` (needs \`h2load\` and \`taskset\`, Postgres and Redis running).`;
 }

@@ -17,6 +17,7 @@ const benchmarks: Record<string, () => Promise<string>> = {
       requestsPerRound: 20_000,
       productPort: 19_200,
       edgePort: 19_201,
+      floorPort: 19_202,
       latencySeconds: 10,
       latencyRounds: 3,
     }),

@@ -12,6 +12,7 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { CartService } from "@shop/gen/shop/cart/v1/cart_pb";
+import { createLocalJWKSet, jwtVerify } from "jose";
 import { createRestClient, type RestClient, type RestResponse } from "../support/rest-client.js";
 import { type RunningSystem, startSystem } from "../support/system.js";
 
@@ -119,6 +120,21 @@ describe("REST journey through the edge", { timeout: 120_000 }, () => {
     assert.equal(me.status, 200);
     assert.equal(me.body.user.id, user.id);
     assert.equal(me.body.user.email, user.email);
+  });
+
+  it("serves the public keys as a standard JWKS that verifies the tokens it issues", async () => {
+    const { token } = await newShopper("jwks");
+    const keys = await api("GET", "/v1/auth/keys");
+    assert.equal(keys.status, 200);
+    assert.ok(keys.body.keys.length >= 1);
+    for (const key of keys.body.keys) {
+      assert.equal(key.kty, "EC");
+      assert.equal(key.crv, "P-256");
+      assert.ok(key.x && key.y, "EC coordinates present");
+      assert.ok(!("d" in key), "no private member");
+    }
+    const { payload } = await jwtVerify(token, createLocalJWKSet(keys.body));
+    assert.equal(typeof payload.sub, "string");
   });
 
   it("lets the admin create products and set stock, and anyone read them", async () => {

@@ -263,6 +263,9 @@ CPU-seconds are user + system time of the listed processes from /proc (Redis's o
 | REST through the edge (edge + product) | ${Math.round(median(edgeRuns.map((r) => r.perSecond)))} | ${Math.round(edgeEfficiency)} |
 
 **B2 efficiency ratio (edge + product) / (product alone): ${formatRatio(edgeEfficiency / directEfficiency)}** — target ≥ 0.50×.
+In CPU per request: ${Math.round(1e6 / directEfficiency)} µs for the product alone, ${Math.round(1e6 / edgeEfficiency)} µs through the edge, so
+the REST path costs ${Math.round(1e6 / edgeEfficiency - 1e6 / directEfficiency)} µs more (the edge's process, plus the product serving 32 streams on one
+connection instead of h2load's 128 on eight); the ratio reaches 0.5× when that extra is no more than the product's own cost.
 
 Latency at half of the edge's saturation (${halfRate} req/s offered, ${options.latencySeconds} s measured each, ${options.latencyRounds} rounds), from h2load in open
 loop (${Math.max(1, Math.round(halfRate / 10))} clients × 10 req/s on staggered timers; percentiles from its per-request log), with the

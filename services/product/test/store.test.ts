@@ -7,6 +7,8 @@ import * as schema from "../src/schema.js";
 import { migrationsFolder } from "../src/service.js";
 import { createDrizzleProductStore } from "../src/store.js";
 
+const productNamed = (name: string) => ({ name, description: "", currencyCode: "EUR", units: 9n, nanos: 0 });
+
 describe("product store on Postgres", () => {
   let database: TestDatabase;
   let pg: ReturnType<typeof createPostgres<typeof schema>>;
@@ -30,26 +32,14 @@ describe("product store on Postgres", () => {
 
   test("get finds a product by id and answers undefined for an unknown id", async () => {
     const store = createDrizzleProductStore(pg.db);
-    const created = await store.create({
-      name: "Mug",
-      description: "",
-      currencyCode: "EUR",
-      units: 9n,
-      nanos: 0,
-    });
+    const created = await store.create(productNamed("Mug"));
     assert.equal((await store.get(created.id))?.name, "Mug");
     assert.equal(await store.get("00000000-0000-4000-8000-000000000000"), undefined);
   });
 
   test("get runs as a prepared statement, planned once per connection", async () => {
     const store = createDrizzleProductStore(pg.db);
-    const created = await store.create({
-      name: "Cup",
-      description: "",
-      currencyCode: "EUR",
-      units: 5n,
-      nanos: 0,
-    });
+    const created = await store.create(productNamed("Cup"));
     for (let i = 0; i < 3; i++) await store.get(created.id);
     // The pattern goes in as a parameter so that this query's own text does not match it.
     const lookup = '%from "products" where "products"."id" = $1 limit%';

@@ -41,6 +41,12 @@ interface LatencyRound {
   readonly floorPaired: PairedLatency;
 }
 
+/** One open-loop run through a proxy: client-side latency and the proxy's added time per request. */
+interface ProxyRun {
+  readonly measured: OpenLoopLatency;
+  readonly paired: PairedLatency;
+}
+
 interface Throughput {
   readonly perSecond: number;
   readonly perCpuSecond: number;
@@ -150,7 +156,7 @@ export async function runB2(options: B2Options): Promise<string> {
         cpus: allCpus,
       });
     /** Client-side latency through `proxy`, and its added time paired with the product's log. */
-    const viaProxy = async (proxy: SpawnedServer, url: string) => {
+    const viaProxy = async (proxy: SpawnedServer, url: string): Promise<ProxyRun> => {
       const proxyOutput = proxy.captureOutput();
       const productOutput = product.captureOutput();
       const measured = await latency("http1", url);
@@ -160,10 +166,12 @@ export async function runB2(options: B2Options): Promise<string> {
     for (let round = 1; round <= options.latencyRounds; round++) {
       const directLatency = await latency("grpc", grpcUrl);
       // The floor and the edge take turns at going first, so neither always follows the direct run.
-      const first = round % 2 === 1 ? "floor" : "edge";
-      const a = await viaProxy(first === "floor" ? floor : edge, first === "floor" ? floorUrl : restUrl);
-      const b = await viaProxy(first === "floor" ? edge : floor, first === "floor" ? restUrl : floorUrl);
-      const [viaFloor, viaEdge] = first === "floor" ? [a, b] : [b, a];
+      const order = round % 2 === 1 ? (["floor", "edge"] as const) : (["edge", "floor"] as const);
+      const proxies = { floor: { server: floor, url: floorUrl }, edge: { server: edge, url: restUrl } };
+      const measured: Partial<Record<"floor" | "edge", ProxyRun>> = {};
+      for (const name of order) measured[name] = await viaProxy(proxies[name].server, proxies[name].url);
+      const viaFloor = measured.floor as ProxyRun;
+      const viaEdge = measured.edge as ProxyRun;
       latencyRounds.push({
         direct: directLatency,
         edge: viaEdge.measured,

@@ -134,15 +134,12 @@ export function createInventoryStore(db: Db, recordEvent: RecordEvent): Inventor
     });
   }
 
-  // Prepared: drizzle sends unnamed queries unprepared, parsed and planned on every stock read.
-  const stockOf = db
-    .select({ productId: stock.productId, available: stock.available, reserved: stock.reserved })
-    .from(stock)
-    .where(eq(stock.productId, sql.placeholder("productId")))
-    .prepare("inventory_stock_of");
   return {
     async getStock(productId) {
-      const [row] = await stockOf.execute({ productId });
+      const [row] = await db
+        .select({ productId: stock.productId, available: stock.available, reserved: stock.reserved })
+        .from(stock)
+        .where(eq(stock.productId, productId));
       return row ?? { productId, available: 0, reserved: 0 };
     },
 

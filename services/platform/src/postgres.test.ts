@@ -63,4 +63,21 @@ describe("createPostgres and migrate", () => {
     const [row] = await pg.sql<{ price_units: string }[]>`select price_units from products where id = 'p1'`;
     assert.equal(row?.price_units, "0");
   });
+
+  it("runs drizzle's queries with parameters as prepared statements, in transactions too", async () => {
+    // One connection, so the session whose prepared statements are listed is the one that ran them.
+    const single = createPostgres({ url: database.url, logger, max: 1 });
+    try {
+      await single.db.execute(dsql`select ${"outside"}::text as marker`);
+      await single.db.transaction(async (tx) => {
+        await tx.execute(dsql`select ${"inside"}::text as inside_marker`);
+      });
+      // The pattern is a parameter, so this query's own text does not match it.
+      const rows = await single.sql<{ statement: string }[]>`
+        select statement from pg_prepared_statements where statement like ${"%marker%"}`;
+      assert.equal(rows.length, 2, JSON.stringify(rows));
+    } finally {
+      await single.close();
+    }
+  });
 });

@@ -37,12 +37,52 @@ export function createPostgres<TSchema extends Record<string, unknown> = Record<
     onnotice: (notice) =>
       logger.debug({ notice: notice.message, severity: notice.severity }, "postgres notice"),
   });
-  const db = options.schema ? drizzle(sql, { schema: options.schema }) : drizzle(sql);
+  const client = preparingStatements(sql);
+  const db = options.schema ? drizzle(client, { schema: options.schema }) : drizzle(client);
   return {
     sql,
     db: db as PostgresJsDatabase<TSchema> & { $client: Sql },
     close: () => sql.end({ timeout: 5 }),
   };
+}
+
+/**
+ * The pool as drizzle should see it: every query with parameters runs as a prepared statement, in
+ * transactions and savepoints too.
+ *
+ * Why: drizzle asks postgres.js for an unprepared query unless the query was given a name with
+ * `.prepare()`, and an unprepared query with parameters costs two round trips (postgres.js first
+ * asks Postgres for the parameter types) and a parse and plan every time. Prepared, postgres.js
+ * keeps each statement per connection by its text, so from the second call on it is one round trip.
+ * Queries without parameters (migrations, DDL) are left alone: they use the simple protocol, which
+ * allows several statements in one string.
+ */
+function preparingStatements(pool: Sql): Sql {
+  return new Proxy(pool, {
+    get(target, property, receiver) {
+      switch (property) {
+        case "unsafe":
+          return (query: string, parameters?: unknown[], queryOptions?: Record<string, unknown>) =>
+            target.unsafe(
+              query,
+              parameters as never,
+              parameters && parameters.length > 0
+                ? { ...queryOptions, prepare: true }
+                : (queryOptions as never),
+            );
+        case "begin":
+        case "savepoint": {
+          const open = Reflect.get(target, property, receiver) as (...args: unknown[]) => Promise<unknown>;
+          return (...args: unknown[]) => {
+            const body = args.pop() as (transaction: Sql) => unknown;
+            return open.call(target, ...args, (transaction: Sql) => body(preparingStatements(transaction)));
+          };
+        }
+        default:
+          return Reflect.get(target, property, receiver);
+      }
+    },
+  });
 }
 
 /** Any value makes a fine lock id as long as every replica of a service uses the same one. */

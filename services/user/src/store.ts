@@ -47,20 +47,6 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export function createUserStore<TSchema extends Record<string, unknown>>(
   db: PostgresJsDatabase<TSchema>,
 ): UserStore {
-  // Prepared, as the lookups of every login and GetMe: drizzle sends unnamed queries unprepared
-  // (parsed and planned each time, and a second round trip for postgres.js to learn their types).
-  const byEmail = db
-    .select()
-    .from(users)
-    .where(eq(users.email, sql.placeholder("email")))
-    .limit(1)
-    .prepare("user_by_email");
-  const byId = db
-    .select()
-    .from(users)
-    .where(eq(users.id, sql.placeholder("id")))
-    .limit(1)
-    .prepare("user_by_id");
   return {
     async createUser(user, alsoInTransaction) {
       try {
@@ -85,14 +71,14 @@ export function createUserStore<TSchema extends Record<string, unknown>>(
     },
 
     async findByEmail(email) {
-      const [row] = await byEmail.execute({ email });
+      const [row] = await db.select().from(users).where(eq(users.email, email)).limit(1);
       return row;
     },
 
     async findById(id) {
       // Ids come from verified tokens, but a token of another issuer's format must not become a SQL error.
       if (!uuidPattern.test(id)) return undefined;
-      const [row] = await byId.execute({ id });
+      const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
       return row;
     },
 

@@ -50,6 +50,8 @@ interface ProxyRun {
 interface Throughput {
   readonly perSecond: number;
   readonly perCpuSecond: number;
+  /** CPU microseconds per request of each measured process, in the order their pids were given. */
+  readonly microsPerRequest: readonly number[];
 }
 
 /**
@@ -128,15 +130,31 @@ export async function runB2(options: B2Options): Promise<string> {
           cpu: 1,
         }),
       );
+    // The floor at saturation too: what the product and a proxy that only forwards cost per request,
+    // so the edge's own cost can be told from the cost of any extra hop.
+    const viaFloor = () =>
+      measure([productPid, floor.process.pid as number], () =>
+        runH2load({
+          url: floorUrl,
+          protocol: "http1",
+          requests: options.requestsPerRound,
+          clients: 32,
+          streamsPerClient: 1,
+          cpu: 1,
+        }),
+      );
     await direct();
     await viaEdge(); // warm-up
+    await viaFloor();
     const directRuns: Throughput[] = [];
     const edgeRuns: Throughput[] = [];
+    const floorRuns: Throughput[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       directRuns.push(await direct());
       edgeRuns.push(await viaEdge());
+      floorRuns.push(await viaFloor());
       console.log(
-        `B2 round ${round}: direct ${Math.round(directRuns.at(-1)?.perCpuSecond ?? 0)} req/CPU-s, edge ${Math.round(edgeRuns.at(-1)?.perCpuSecond ?? 0)} req/CPU-s`,
+        `B2 round ${round}: direct ${Math.round(directRuns.at(-1)?.perCpuSecond ?? 0)} req/CPU-s, edge ${Math.round(edgeRuns.at(-1)?.perCpuSecond ?? 0)} req/CPU-s, floor ${Math.round(floorRuns.at(-1)?.perCpuSecond ?? 0)} req/CPU-s`,
       );
     }
     const edgeSaturation = median(edgeRuns.map((r) => r.perSecond));
@@ -183,7 +201,7 @@ export async function runB2(options: B2Options): Promise<string> {
         `B2 latency round ${round}: p99 direct ${directLatency.p99.toFixed(2)} ms, edge ${viaEdge.measured.p99.toFixed(2)} ms, floor ${viaFloor.measured.p99.toFixed(2)} ms; added per request p99: edge ${viaEdge.paired.p99.toFixed(2)} ms, floor ${viaFloor.paired.p99.toFixed(2)} ms`,
       );
     }
-    return report(options, directRuns, edgeRuns, halfRate, latencyRounds);
+    return report(options, { directRuns, edgeRuns, floorRuns }, halfRate, latencyRounds);
   } finally {
     for (const server of servers.reverse()) await server.stop();
     await database.drop();
@@ -212,11 +230,16 @@ async function measure(
   pids: number[],
   load: () => Promise<{ requestsPerSecond: number; succeeded: number; failed: number }>,
 ): Promise<Throughput> {
-  const before = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const before = pids.map(cpuSeconds);
   const result = await load();
-  const used = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - before;
+  const used = pids.map((pid, i) => cpuSeconds(pid) - (before[i] as number));
   if (result.failed > 0) throw new Error(`${result.failed} requests failed`);
-  return { perSecond: result.requestsPerSecond, perCpuSecond: result.succeeded / used };
+  const total = used.reduce((sum, seconds) => sum + seconds, 0);
+  return {
+    perSecond: result.requestsPerSecond,
+    perCpuSecond: result.succeeded / total,
+    microsPerRequest: used.map((seconds) => (seconds / result.succeeded) * 1e6),
+  };
 }
 
 const allCpus = `0-${cpus().length - 1}`;
@@ -226,13 +249,26 @@ async function allowAllCpus(pids: number[]): Promise<void> {
   for (const pid of pids) await run("taskset", ["-a", "-p", "-c", allCpus, String(pid)]);
 }
 
+interface SaturationRuns {
+  readonly directRuns: readonly Throughput[];
+  /** Pids measured: product, edge. */
+  readonly edgeRuns: readonly Throughput[];
+  /** Pids measured: product, bare proxy. */
+  readonly floorRuns: readonly Throughput[];
+}
+
+/** Median CPU µs per request of the process at `index` over `runs`, rounded. */
+function medianMicros(runs: readonly Throughput[], index: number): number {
+  return Math.round(median(runs.map((r) => r.microsPerRequest[index] as number)));
+}
+
 function report(
   options: B2Options,
-  directRuns: Throughput[],
-  edgeRuns: Throughput[],
+  { directRuns, edgeRuns, floorRuns }: SaturationRuns,
   halfRate: number,
   latencyRounds: LatencyRound[],
 ): string {
+  const floorEfficiency = median(floorRuns.map((r) => r.perCpuSecond));
   const directEfficiency = median(directRuns.map((r) => r.perCpuSecond));
   const edgeEfficiency = median(edgeRuns.map((r) => r.perCpuSecond));
   const fmt = (v: number) => v.toFixed(2);
@@ -269,11 +305,20 @@ CPU-seconds are user + system time of the listed processes from /proc (Redis's o
 |---|---:|---:|
 | gRPC direct (product alone) | ${Math.round(median(directRuns.map((r) => r.perSecond)))} | ${Math.round(directEfficiency)} |
 | REST through the edge (edge + product) | ${Math.round(median(edgeRuns.map((r) => r.perSecond)))} | ${Math.round(edgeEfficiency)} |
+| REST through the bare forwarding proxy (proxy + product), for reference | ${Math.round(median(floorRuns.map((r) => r.perSecond)))} | ${Math.round(floorEfficiency)} |
 
 **B2 efficiency ratio (edge + product) / (product alone): ${formatRatio(edgeEfficiency / directEfficiency)}** — target ≥ 0.50×.
 In CPU per request: ${Math.round(1e6 / directEfficiency)} µs for the product alone, ${Math.round(1e6 / edgeEfficiency)} µs through the edge, so
 the REST path costs ${Math.round(1e6 / edgeEfficiency - 1e6 / directEfficiency)} µs more (the edge's process, plus the product serving 32 streams on one
 connection instead of h2load's 128 on eight); the ratio reaches 0.5× when that extra is no more than the product's own cost.
+
+CPU per request by process (medians of the rounds), with the bare forwarding proxy described below in the edge's place:
+
+| path | product µs | proxy µs | ratio to product alone |
+|---|---:|---:|---:|
+| gRPC direct | ${medianMicros(directRuns, 0)} | — | 1× |
+| through the edge | ${medianMicros(edgeRuns, 0)} | ${medianMicros(edgeRuns, 1)} | ${formatRatio(edgeEfficiency / directEfficiency)} |
+| through the bare proxy | ${medianMicros(floorRuns, 0)} | ${medianMicros(floorRuns, 1)} | ${formatRatio(floorEfficiency / directEfficiency)} |
 
 Latency at half of the edge's saturation (${halfRate} req/s offered, ${options.latencySeconds} s measured each, ${options.latencyRounds} rounds), from h2load in open
 loop (${Math.max(1, Math.round(halfRate / 10))} clients × 10 req/s on staggered timers; percentiles from its per-request log), with the

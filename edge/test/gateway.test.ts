@@ -239,6 +239,15 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
       "invalid_argument",
     );
     assert.match(unknown.message, /colour/);
+    // A chunked body (Transfer-Encoding, no Content-Length) is read too: only a request that
+    // declares no body skips reading it.
+    const chunked = await fetch(`${base}/v1/products`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${adminToken}` },
+      body: new Blob(['{"product":']).stream(),
+      duplex: "half",
+    } as RequestInit);
+    await expectError(chunked, 400, "invalid_argument");
     await expectError(
       await call("POST", "/v1/products", {
         token: adminToken,

@@ -11,6 +11,7 @@ import { HttpError } from "./error-response.js";
  * misread; malformed JSON is 400 with the parser's position.
  */
 export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<JsonValue | undefined> {
+  if (declaresNoBody(req)) return undefined;
   const declared = req.headers["content-length"];
   if (declared !== undefined && Number(declared) > limitBytes) {
     req.resume();
@@ -41,6 +42,17 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
   } catch (error) {
     throw badRequest(`malformed JSON body: ${(error as Error).message}`);
   }
+}
+
+/**
+ * A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3), and
+ * neither has one with `Content-Length: 0`. Why check before reading: most REST calls are GETs, and
+ * iterating their empty request streams took about 2 % of the edge's CPU profile samples under load.
+ */
+function declaresNoBody(req: IncomingMessage): boolean {
+  if (req.headers["transfer-encoding"] !== undefined) return false;
+  const declared = req.headers["content-length"];
+  return declared === undefined || declared.trim() === "0";
 }
 
 function tooLarge(limitBytes: number): HttpError {

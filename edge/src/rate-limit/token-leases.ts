@@ -31,6 +31,7 @@ interface Lease {
   expiresAt: number;
   /** The size the next lease asks for. */
   size: number;
+  /** Whole tokens the bucket had left at the last grant, for the `remaining` a client is told. */
   bucketLeft: number;
   /** Tokens asked of the bucket by requests still waiting for Redis. */
   inFlight: number;
@@ -73,7 +74,6 @@ export function createTokenLeases(options: TokenLeasesOptions) {
         lease.tokens -= 1;
         return { allowed: true, remaining: lease.tokens + lease.bucketLeft, retryAfterMs: 0 };
       }
-      if (!steady) lease.tokens = 0;
       if (lease.inFlight === 0) lease.size = steady ? Math.min(options.maxLease, lease.size * 2) : 1;
       const want = Math.max(1, lease.size - lease.inFlight);
       lease.inFlight += want;
@@ -88,6 +88,8 @@ export function createTokenLeases(options: TokenLeasesOptions) {
         lease.expiresAt = 0;
         return { allowed: false, remaining: 0, retryAfterMs: grant.retryAfterMs };
       }
+      // Tokens of a lapsed lease are dropped here, once per grant; a grant that a concurrent request
+      // got in the meantime renewed the lease, and its tokens are kept.
       const leasedAt = Date.now();
       if (lease.expiresAt <= leasedAt) lease.tokens = 0;
       lease.tokens += grant.granted - 1;

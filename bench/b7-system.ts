@@ -4,15 +4,14 @@
  * its own Redis keys and a private nats-server. Stopped with Ctrl-C (SIGINT) like a user stops it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomInt, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { createTestRedisPrefix, freePort, uniqueName } from "@shop/platform/testing";
+import { createTestRedisPrefix, freePort, freePortOffset, uniqueName } from "@shop/platform/testing";
 import postgres from "postgres";
-import { isListening } from "../scripts/start/infra.js";
 import { defaultPorts } from "../scripts/start/services.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -36,18 +35,6 @@ export interface B7System {
   logTail(): string;
   /** SIGINT, wait for a clean exit (SIGKILL to the process group after a grace period), then cleanup. */
   stop(): Promise<void>;
-}
-
-/** A port offset whose eight ports are all free right now (20000–40000 avoids the defaults). */
-async function freeOffset(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const offset = 20_000 + randomInt(20_000);
-    const taken = await Promise.all(
-      Object.values(defaultPorts).map((port) => isListening("127.0.0.1", port + offset)),
-    );
-    if (!taken.some(Boolean)) return offset;
-  }
-  throw new Error("no free port offset found for the B7 system");
 }
 
 function waitForBanner(child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
@@ -84,7 +71,7 @@ export async function startB7System(options: B7SystemOptions): Promise<B7System>
   const redis = createTestRedisPrefix({ prefix: "bench_b7" });
   const dataDir = mkdtempSync(join(tmpdir(), "shop-bench-b7-"));
   const admin = { email: `admin-${randomUUID()}@example.com`, password: `pw-${randomUUID()}` };
-  const offset = await freeOffset();
+  const offset = await freePortOffset(Object.values(defaultPorts));
   const natsPort = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     cwd: repoRoot,

@@ -8,14 +8,14 @@
 
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomInt, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { createTestRedisPrefix, freePort, uniqueName } from "@shop/platform/testing";
+import { createTestRedisPrefix, freePortOffset, uniqueName } from "@shop/platform/testing";
 import postgres from "postgres";
 import { isListening } from "../../scripts/start/infra.js";
 import { demoStock } from "../../scripts/start/seed.js";
@@ -26,18 +26,7 @@ import { createRestClient, type RestClient } from "../support/rest-client.js";
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const adminDatabaseUrl = process.env.TEST_DATABASE_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const bannerTimeoutMs = 120_000;
-
-/** An offset whose eight ports are all free right now (the range 20000–40000 avoids the defaults). */
-async function freeOffset(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const offset = 20_000 + randomInt(20_000);
-    const taken = await Promise.all(
-      Object.values(defaultPorts).map((port) => isListening("127.0.0.1", port + offset)),
-    );
-    if (!taken.some(Boolean)) return offset;
-  }
-  throw new Error("no free port offset found");
-}
+const natsDefaultPort = 4222;
 
 /** Resolves with the output so far once `text` appears; rejects if the process exits first. */
 function waitForOutput(child: ChildProcess, output: () => string, text: string, timeoutMs: number) {
@@ -77,8 +66,9 @@ describe("npm start", { timeout: 240_000 }, () => {
   let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   before(async () => {
-    offset = await freeOffset();
-    natsPort = await freePort();
+    // NATS's port shifts with the rest, so it too lies below the ephemeral range and is checked free.
+    offset = await freePortOffset([...Object.values(defaultPorts), natsDefaultPort]);
+    natsPort = natsDefaultPort + offset;
     child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
       cwd: repoRoot,
       env: {

@@ -64,6 +64,18 @@ describe("rate limiter on Redis (token bucket, leased)", () => {
     assert.ok(calls < 30, `${calls} bucket requests for 300 requests`);
   });
 
+  it("grows the lease under concurrency: requests that find it empty wait for the grant under way", async () => {
+    const limit = limiter(10_000, 10_000);
+    const before = await scriptCalls(redis);
+    // 32 connections of one client, each sending its next request when the last is answered.
+    const connection = async () => {
+      for (let i = 0; i < 10; i++) assert.equal((await limit.take("concurrent")).allowed, true);
+    };
+    await Promise.all(Array.from({ length: 32 }, connection));
+    const calls = (await scriptCalls(redis)) - before;
+    assert.ok(calls < 40, `${calls} bucket requests for 320 requests on 32 connections`);
+  });
+
   it("takes single tokens for a client that sends now and then, so none are held back unspent", async () => {
     const limit = limiter(100, 0.001);
     for (let i = 0; i < 3; i++) {

@@ -290,6 +290,39 @@ describe("h2c client connection against a broken or silent peer", () => {
     peer.destroy();
   });
 
+  test("requests sent in one event-loop turn leave in one write", async () => {
+    let peer!: net.Socket;
+    const { port } = await rawPeer((socket) => {
+      peer = socket;
+      socket.on("error", () => {});
+      socket.write(encodeFrame(FrameType.settings, 0, 0));
+    });
+    const connection = new H2cConnection("127.0.0.1", port);
+    connections.push(connection);
+    await delay(50); // connected, preface and SETTINGS exchanged
+    // Count the system writes (net.Socket's _write / _writev) on this connection's socket.
+    const prototype = net.Socket.prototype as unknown as Record<
+      "_write" | "_writev",
+      (...args: unknown[]) => void
+    >;
+    const originals = { _write: prototype._write, _writev: prototype._writev };
+    let writes = 0;
+    for (const name of ["_write", "_writev"] as const) {
+      prototype[name] = function (this: net.Socket, ...args: unknown[]) {
+        if (this.remotePort === port) writes++;
+        return originals[name].apply(this, args);
+      };
+    }
+    try {
+      for (let i = 0; i < 5; i++) void send(connection, `/burst/${i}`, Buffer.from("x"));
+      await delay(50);
+    } finally {
+      Object.assign(prototype, originals);
+    }
+    assert.equal(writes, 1, "five requests, one write");
+    peer.destroy();
+  });
+
   test("a peer that never answers is dropped after an unanswered PING", async () => {
     const { port } = await rawPeer((socket) => socket.on("error", () => {}));
     const connection = new H2cConnection("127.0.0.1", port);

@@ -107,6 +107,8 @@ export class H2cConnection {
     | undefined;
   private framesReceived = 0;
   private liveness: NodeJS.Timeout | undefined;
+  /** True while this event-loop turn's request frames are held in the socket (see `holdForTurn`). */
+  private heldForTurn = false;
 
   constructor(host: string, port: number) {
     this.socket = net.connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 });
@@ -179,12 +181,32 @@ export class H2cConnection {
     stream.sendWindow = this.peerInitialWindow;
     this.streams.set(stream.id, stream);
     if (this.streams.size === 1) this.socket.ref();
-    this.socket.cork();
+    this.holdForTurn();
     this.writeHeaderBlock(stream);
     this.sendData(stream);
-    this.socket.uncork();
     // Stream ids are not reused: when they run out, later requests go to a new connection.
     if (this.nextStreamId > maxStreamId) this.retire();
+  }
+
+  /**
+   * Holds what is written to the socket until the event loop's check phase, so every request sent
+   * in one turn (a proxy answering the REST requests that one poll of its sockets found) leaves in
+   * one write and reaches the upstream in one read.
+   *
+   * Why: sent one write per request, the upstream paid a read, a pass of its HTTP/2 session and a
+   * write for each call, where a client that sends in bursts (h2load) shares them; measured side by
+   * side, the product service spent about 50 µs more CPU per GetProduct behind a proxy than called
+   * directly, whatever the direct load's connections and streams. The wait is the rest of the
+   * current turn, never a timer.
+   */
+  private holdForTurn(): void {
+    if (this.heldForTurn) return;
+    this.heldForTurn = true;
+    this.socket.cork();
+    setImmediate(() => {
+      this.heldForTurn = false;
+      this.socket.uncork();
+    });
   }
 
   private writeHeaderBlock(stream: OpenStream): void {

@@ -112,6 +112,26 @@ describe("fast gRPC transport", () => {
     await assert.rejects(call, (e: ConnectError) => e.code === Code.Canceled);
   });
 
+  test("many concurrent calls without a signal of their own raise no listener-leak warning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const transport = transportFor(baseUrl);
+      const client = createClient(EchoService, transport);
+      const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => client.read({ text: `${i}` })));
+      assert.equal(replies.length, 20);
+      await delay(10); // warnings are emitted on a later tick
+      transport.close();
+    } finally {
+      process.off("warning", onWarning);
+    }
+    assert.deepEqual(
+      warnings.filter((name) => name === "MaxListenersExceededWarning"),
+      [],
+    );
+  });
+
   test("carries a message over 64 KiB each way (both flow-control windows)", async () => {
     const client = createClient(EchoService, transportFor(baseUrl));
     const text = "x".repeat(300_000);

@@ -44,6 +44,11 @@ export interface FastGrpcTransport extends Transport {
   close(): void;
 }
 
+/**
+ * The signal of calls made without one. Nothing can abort it, so calls do not listen to it: every
+ * concurrent call adding a listener to this one shared signal made Node warn of a listener leak
+ * (MaxListenersExceededWarning) as soon as eleven were in flight.
+ */
 const neverAborted = new AbortController().signal;
 
 /** Request headers that HTTP/2 forbids or that this transport sets itself (RFC 9113 §8.2.2). */
@@ -184,7 +189,7 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
         onAbort();
         return;
       }
-      request.signal.addEventListener("abort", onAbort);
+      if (request.signal !== neverAborted) request.signal.addEventListener("abort", onAbort);
       const deadlineTimer =
         timeout.timeoutMs === undefined
           ? undefined

@@ -107,14 +107,12 @@ export function createTokenLeases(options: TokenLeasesOptions) {
           lease.tokens -= 1;
           return { allowed: true, remaining: lease.tokens + lease.bucketLeft, retryAfterMs: 0 };
         }
-        if (lease.pending === undefined) {
-          const grant = await renew(key, lease, steady);
-          if (grant.granted === 0) return { allowed: false, remaining: 0, retryAfterMs: grant.retryAfterMs };
-          return { allowed: true, remaining: lease.tokens + lease.bucketLeft, retryAfterMs: 0 };
-        }
-        const joined = await lease.pending;
-        if (joined.granted === 0) return { allowed: false, remaining: 0, retryAfterMs: joined.retryAfterMs };
-        // The lease was renewed: take from it, or (if others emptied it first) ask for a larger one.
+        const asking = lease.pending === undefined;
+        const grant = await (lease.pending ?? renew(key, lease, steady));
+        if (grant.granted === 0) return { allowed: false, remaining: 0, retryAfterMs: grant.retryAfterMs };
+        // The asking request's token was kept out of the lease; one that joined takes from it, or
+        // (if others emptied it first) asks for a larger one.
+        if (asking) return { allowed: true, remaining: lease.tokens + lease.bucketLeft, retryAfterMs: 0 };
       }
     },
     close(): void {

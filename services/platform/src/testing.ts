@@ -8,5 +8,5 @@ export { startTestGrpcServer, type TestGrpcServer } from "./testing/grpc-server.
 export { type Http2Peer, startHttp2Peer } from "./testing/http2-peer.js";
 export { createLogSink, pluck } from "./testing/log-sink.js";
 export { createTestStreamName, uniqueName } from "./testing/names.js";
-export { canBind, freePort, freePortOffset } from "./testing/ports.js";
+export { freePort, freePortOffset } from "./testing/ports.js";
 export { createTestRedisPrefix, type TestRedisOptions, type TestRedisPrefix } from "./testing/redis.js";

@@ -203,11 +203,14 @@ export class H2cConnection {
     if (this.heldForTurn) return;
     this.heldForTurn = true;
     this.socket.cork();
-    setImmediate(() => {
-      this.heldForTurn = false;
-      this.socket.uncork();
-    });
+    setImmediate(this.releaseTurn);
   }
+
+  /** Sends what `holdForTurn` held; built once, as it is scheduled on every turn that sends. */
+  private readonly releaseTurn = (): void => {
+    this.heldForTurn = false;
+    this.socket.uncork();
+  };
 
   private writeHeaderBlock(stream: OpenStream): void {
     const block = stream.headerBlock;

@@ -8,14 +8,9 @@ import { createServer } from "node:net";
  * objects). It is drawn from below the ephemeral range (see {@link ephemeralPortFloor}), so the many
  * client sockets a test run opens cannot take it before the child process binds it.
  */
-export async function freePort(): Promise<number> {
-  const lowest = 20_000;
-  const span = ephemeralPortFloor() - lowest;
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = lowest + randomInt(span);
-    if (await canBind(port)) return port;
-  }
-  throw new Error(`no free port found between ${lowest} and ${lowest + span}`);
+export function freePort(): Promise<number> {
+  // A port is the offset that shifts port 0 there.
+  return freePortOffset([0], 20_000);
 }
 
 /** True when a listener could bind `port` on every interface right now (as the services bind it). */
@@ -34,6 +29,13 @@ export function canBind(port: number): Promise<boolean> {
  * any client socket on the machine, which is how a shifted `npm start` once failed with EADDRINUSE.
  */
 export function ephemeralPortFloor(): number {
+  ephemeralFloor ??= readEphemeralPortFloor();
+  return ephemeralFloor;
+}
+
+let ephemeralFloor: number | undefined;
+
+function readEphemeralPortFloor(): number {
   try {
     const [low] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/);
     const floor = Number(low);

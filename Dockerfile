@@ -22,6 +22,8 @@ COPY services/cart/package.json services/cart/
 COPY services/payment/package.json services/payment/
 COPY services/inventory/package.json services/inventory/
 COPY services/notification/package.json services/notification/
+# The patches npm ci applies to dependencies (postinstall: patch-package); see patches/README.md.
+COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime

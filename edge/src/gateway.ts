@@ -45,6 +45,8 @@ export function createGateway(options: GatewayOptions) {
     res: ServerResponse,
     url: URL,
     requestId: string,
+    /** `traceparent` (and `tracestate`) of the request's SERVER span: the parent of the upstream call. */
+    traceHeaders: Readonly<Record<string, string>> = {},
   ): Promise<GatewayOutcome> {
     const match = routes.match(req.method ?? "GET", url.pathname);
     if (match.kind === "not-found") {
@@ -89,7 +91,7 @@ export function createGateway(options: GatewayOptions) {
 
       const reply = await upstreams
         .callUnary(route.method as DescMethodUnary, message, {
-          headers: forwardHeaders(authorization, requestId),
+          headers: forwardHeaders(authorization, requestId, traceHeaders),
           signal: clientGoneSignal(req),
         })
         .catch((error: unknown) => {
@@ -147,12 +149,16 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 /**
- * What the upstream needs to know: who calls (the token) and the request id. The trace context is
- * not set here: the platform client adds the `traceparent` of its CLIENT span, a child of this
- * request's SERVER span (which continued the caller's `traceparent`, if any).
+ * What the upstream needs to know: who calls (the token), the request id, and the trace parent: the
+ * `traceparent` of this request's SERVER span. Nothing is active in the edge (it traces explicitly),
+ * so the platform client parents its CLIENT span on that header and sends its own in its place.
  */
-function forwardHeaders(authorization: string | undefined, requestId: string): Headers {
-  const headers = new Headers();
+function forwardHeaders(
+  authorization: string | undefined,
+  requestId: string,
+  traceHeaders: Readonly<Record<string, string>>,
+): Headers {
+  const headers = new Headers(traceHeaders);
   if (authorization) headers.set("authorization", authorization);
   headers.set("x-request-id", requestId);
   return headers;

@@ -1,12 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { context } from "@opentelemetry/api";
 import { createKeySet } from "@shop/platform/auth/key-set";
 import { createTokenVerifier } from "@shop/platform/auth/token-verifier";
 import { createLogger, type Logger } from "@shop/platform/log";
 import { createMetrics } from "@shop/platform/metrics";
 import { startHttpServerSpan } from "@shop/platform/tracing/http-server-span";
-import { headerSourceOf } from "@shop/platform/tracing/propagation";
+import { headerSourceOf, traceHeadersOf } from "@shop/platform/tracing/propagation";
 import { ensureTracing } from "@shop/platform/tracing/tracing";
 import { Redis } from "ioredis";
 import type { TokenVerifier } from "./auth/token-verifier.js";
@@ -71,7 +70,9 @@ async function waitForRedis(redis: Redis, timeoutMs: number, logger: Logger): Pr
  * once here (route table, OpenAPI document, upstream connections) so a request does no set-up work.
  */
 export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promise<Edge> {
-  const tracing = ensureTracing("edge");
+  // Explicit parents: each request's one upstream call gets its SERVER span's traceparent handed to
+  // it, so the edge needs no AsyncLocalStorage (and none of its per-promise cost).
+  const tracing = ensureTracing("edge", undefined, "explicit");
   const logger = deps.logger ?? createLogger({ service: "edge", level: config.LOG_LEVEL });
   const contracts = deps.contracts ?? loadContractsFile();
   const routes = createRouteTable(contracts.services);
@@ -161,27 +162,32 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
     res.setHeader("x-request-id", requestId);
     const method = req.method ?? "GET";
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    // Each REST request is a SERVER span (parented by an incoming traceparent); upstream calls made
-    // while it is active become its children through the platform clients.
+    // Each REST request is a SERVER span (parented by an incoming traceparent); its upstream call
+    // carries the span's traceparent, so the platform client's CLIENT span becomes its child.
     const span = untracedPaths.has(path)
       ? undefined
       : startHttpServerSpan({ service: "edge", method, path, headers: headerSourceOf(req.headers) });
-    const traceFields = span
-      ? { trace_id: span.span.spanContext().traceId, span_id: span.span.spanContext().spanId }
-      : {};
+    const spanContext = span?.span.spanContext();
     const finish = (route: string, status: number) => {
       const seconds = (performance.now() - started) / 1000;
       httpMetrics.observe(route, method, status, seconds);
       span?.end(unroutedOutcomes.has(route) ? undefined : route, status);
       logger.info(
-        { ...traceFields, requestId, method, route, status, durationMs: Math.round(seconds * 1e4) / 10 },
+        // One object literal (pino leaves out the undefined ids): spreading the ids into it made an
+        // object that cost pino about 4.5 µs more to serialize, doubling the call.
+        {
+          trace_id: spanContext?.traceId,
+          span_id: spanContext?.spanId,
+          requestId,
+          method,
+          route,
+          status,
+          durationMs: Math.round(seconds * 1e4) / 10,
+        },
         "request",
       );
     };
-    const served = span
-      ? context.with(span.context, () => handle(req, res, requestId))
-      : handle(req, res, requestId);
-    served.then(
+    handle(req, res, requestId, span ? traceHeadersOf(span.context) : {}).then(
       ({ route, status }) => finish(route, status),
       (error: unknown) => {
         logger.error({ err: error, requestId }, "request failed");
@@ -192,7 +198,12 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
     );
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string) {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    traceHeaders: Readonly<Record<string, string>>,
+  ) {
     if (cors.handle(req, res)) return { route: "preflight", status: 204 };
     let url: URL;
     try {
@@ -205,7 +216,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
       };
     }
     if (await builtin(req, res, url.pathname)) return { route: url.pathname, status: res.statusCode };
-    return gateway(req, res, url, requestId);
+    return gateway(req, res, url, requestId, traceHeaders);
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -33,6 +33,7 @@ export {
   withServiceName,
 } from "./tracer.js";
 export {
+  type ActiveContext,
   createTracing,
   currentTracing,
   ensureTracing,

@@ -177,6 +177,24 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     assert.match(lastHeaders?.get("traceparent") ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
   });
 
+  it("continues the caller's trace: the upstream call is a child of the edge's span in the same trace", async () => {
+    const created = products.values().next().value as Product;
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const callerSpanId = "00f067aa0ba902b7";
+    const res = await call("GET", `/v1/products/${created.id}`, {
+      headers: { traceparent: `00-${traceId}-${callerSpanId}-01` },
+    });
+    assert.equal(res.status, 200);
+    const forwarded = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/.exec(lastHeaders?.get("traceparent") ?? "");
+    assert.ok(forwarded, `upstream traceparent: ${lastHeaders?.get("traceparent")}`);
+    assert.equal(forwarded[1], traceId);
+    assert.notEqual(
+      forwarded[2],
+      callerSpanId,
+      "the edge's own spans sit between the caller and the upstream",
+    );
+  });
+
   it("gets with a path variable and lists with query parameters", async () => {
     const created = products.values().next().value as Product;
     const got = await call("GET", `/v1/products/${created.id}`);

@@ -3,11 +3,14 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { context, trace } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+import { ProductService } from "@shop/gen/shop/product/v1/product_pb";
 import { ConfigError } from "../config.js";
 import { activeTrace } from "./active-trace.js";
+import { traceUnaryCall } from "./client-span.js";
 import { loadTracingConfig } from "./config.js";
-import { traceparentOf } from "./propagation.js";
+import { traceHeadersOf, traceparentOf } from "./propagation.js";
 import { createTestTracing, isChildOf } from "./testing.js";
 import { createTracing, currentTracing, ensureTracing } from "./tracing.js";
 
@@ -38,6 +41,30 @@ describe("process tracing set-up", () => {
     assert.equal(inners.length, 2);
     for (const inner of inners) assert.ok(isChildOf(inner, outer));
     assert.equal(activeTrace(), undefined, "nothing is active outside the span");
+  });
+
+  it('with activeContext "explicit", nothing follows awaits and a call is parented by the traceparent it is given', async () => {
+    const exporter = new InMemorySpanExporter();
+    createTracing({ serviceName: "edge", exporter, activeContext: "explicit" });
+    const request = trace.getTracer("t").startSpan("GET /v1/products/{id}", { kind: SpanKind.SERVER });
+    const requestContext = trace.setSpan(ROOT_CONTEXT, request);
+    assert.equal(
+      context.with(requestContext, () => context.active()),
+      ROOT_CONTEXT,
+      "no context manager: context.with does not make the span active",
+    );
+    const sent = await traceUnaryCall(
+      ProductService.method.getProduct,
+      "product",
+      traceHeadersOf(requestContext),
+      async (headers) => headers.get("traceparent"),
+    );
+    request.end();
+    const client = exporter.getFinishedSpans().find((span) => span.kind === SpanKind.CLIENT);
+    const server = exporter.getFinishedSpans().find((span) => span.kind === SpanKind.SERVER);
+    assert.ok(client && server);
+    assert.ok(isChildOf(client, server));
+    assert.equal(sent, `00-${client.spanContext().traceId}-${client.spanContext().spanId}-01`);
   });
 
   it("has one provider per process: a second set-up throws, ensureTracing shares the first", () => {

@@ -157,10 +157,11 @@ function forwardHeaders(
   authorization: string | undefined,
   requestId: string,
   traceHeaders: Readonly<Record<string, string>>,
-): Headers {
-  const headers = new Headers(traceHeaders);
-  if (authorization) headers.set("authorization", authorization);
-  headers.set("x-request-id", requestId);
+): Record<string, string> {
+  // A plain record: the platform client copies it into the call's `Headers` once anyway.
+  const headers: Record<string, string> = { "x-request-id": requestId };
+  if (authorization) headers.authorization = authorization;
+  for (const name in traceHeaders) headers[name] = traceHeaders[name] as string;
   return headers;
 }
 

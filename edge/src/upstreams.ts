@@ -5,7 +5,7 @@ import type { Logger } from "@shop/platform/log";
 import type { Metrics } from "@shop/platform/metrics";
 
 export interface UpstreamCallOptions {
-  readonly headers: Headers;
+  readonly headers: ConstructorParameters<typeof Headers>[0];
   /** Aborted when the REST client goes away, so the upstream call is cancelled too. */
   readonly signal: AbortSignal;
 }

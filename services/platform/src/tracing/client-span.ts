@@ -1,8 +1,8 @@
 import type { DescMethod } from "@bufbuild/protobuf";
-import { context, SpanKind, trace } from "@opentelemetry/api";
+import { type Attributes, type Context, context, SpanKind, trace } from "@opentelemetry/api";
 import { contextFromHeaders, hasValidSpan, traceHeadersOf } from "./propagation.js";
 import { defaultUntracedServices, endRpcSpan, rpcAttributes, rpcSpanName } from "./rpc-span.js";
-import { platformTracer, serviceAttributes } from "./tracer.js";
+import { platformTracer, serviceAttribute, serviceAttributes } from "./tracer.js";
 
 type HeaderInit = ConstructorParameters<typeof Headers>[0];
 
@@ -30,10 +30,7 @@ export async function traceUnaryCall<T>(
   const parent = hasValidSpan(active) ? active : contextFromHeaders(headers, active);
   const span = platformTracer().startSpan(
     rpcSpanName(method),
-    {
-      kind: SpanKind.CLIENT,
-      attributes: { ...rpcAttributes(method), "peer.service": upstream, ...serviceAttributes(active) },
-    },
+    { kind: SpanKind.CLIENT, attributes: clientAttributes(method, upstream, active) },
     parent,
   );
   const current = trace.setSpan(parent, span);
@@ -61,6 +58,34 @@ export function withActiveTraceHeaders(header: HeaderInit | undefined): Headers 
 /** Replaces the trace context in `headers` (a stale `tracestate` must not outlive its traceparent). */
 function setTraceHeaders(headers: Headers, trace: Record<string, string>): void {
   if (trace.traceparent === undefined) return;
-  headers.delete("tracestate");
-  for (const [name, value] of Object.entries(trace)) headers.set(name, value);
+  headers.set("traceparent", trace.traceparent);
+  if (trace.tracestate === undefined) headers.delete("tracestate");
+  else headers.set("tracestate", trace.tracestate);
+}
+
+const attributeCache = new WeakMap<DescMethod, Map<string, Attributes>>();
+
+/**
+ * A CLIENT span's attributes: the RPC's, the called upstream and the serving service, if any. Made
+ * once per method, upstream and service and then shared (spans copy what they keep), since every
+ * outbound call of a busy process asks for the same few sets.
+ */
+function clientAttributes(method: DescMethod, upstream: string, active: Context): Attributes {
+  const service = serviceAttributes(active)[serviceAttribute];
+  const key = `${upstream}\n${service ?? ""}`;
+  let byCaller = attributeCache.get(method);
+  if (!byCaller) {
+    byCaller = new Map();
+    attributeCache.set(method, byCaller);
+  }
+  let attributes = byCaller.get(key);
+  if (!attributes) {
+    attributes = Object.freeze({
+      ...rpcAttributes(method),
+      "peer.service": upstream,
+      ...(service === undefined ? {} : { [serviceAttribute]: service }),
+    });
+    byCaller.set(key, attributes);
+  }
+  return attributes;
 }

@@ -108,17 +108,24 @@ export async function runB2(options: B2Options): Promise<string> {
     const productPid = product.process.pid as number;
     const edgePid = edge.process.pid as number;
 
-    const direct = () =>
+    const directWith = (clients: number, streamsPerClient: number) => () =>
       measure([productPid], () =>
         runH2load({
           url: grpcUrl,
           bodyFile,
           requests: options.requestsPerRound,
-          clients: 8,
-          streamsPerClient: 16,
+          clients,
+          streamsPerClient,
           cpu: 1,
         }),
       );
+    /** The baseline: the product at its most efficient load (8 connections × 16 streams). */
+    const direct = directWith(8, 16);
+    /**
+     * For context: the product under the load the edge gives it, one HTTP/2 connection with at most
+     * 32 requests in flight (the REST load's 32 connections). It costs the product more per call.
+     */
+    const directLikeEdge = directWith(1, 32);
     /**
      * REST load through one proxy at saturation, counting the product's CPU and the proxy's. The bare
      * proxy is measured this way too, so the edge's own cost can be told from that of any extra hop.
@@ -138,13 +145,16 @@ export async function runB2(options: B2Options): Promise<string> {
     const viaFloor = saturateProxy(floor.process.pid as number, floorUrl);
     // Warm-up
     await direct();
+    await directLikeEdge();
     await viaEdge();
     await viaFloor();
     const directRuns: Throughput[] = [];
+    const directLikeEdgeRuns: Throughput[] = [];
     const edgeRuns: Throughput[] = [];
     const floorRuns: Throughput[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       directRuns.push(await direct());
+      directLikeEdgeRuns.push(await directLikeEdge());
       edgeRuns.push(await viaEdge());
       floorRuns.push(await viaFloor());
       console.log(
@@ -195,7 +205,7 @@ export async function runB2(options: B2Options): Promise<string> {
         `B2 latency round ${round}: p99 direct ${directLatency.p99.toFixed(2)} ms, edge ${edgeRun.measured.p99.toFixed(2)} ms, floor ${floorRun.measured.p99.toFixed(2)} ms; added per request p99: edge ${edgeRun.paired.p99.toFixed(2)} ms, floor ${floorRun.paired.p99.toFixed(2)} ms`,
       );
     }
-    return report(options, { directRuns, edgeRuns, floorRuns }, halfRate, latencyRounds);
+    return report(options, { directRuns, directLikeEdgeRuns, edgeRuns, floorRuns }, halfRate, latencyRounds);
   } finally {
     for (const server of servers.reverse()) await server.stop();
     await database.drop();
@@ -245,6 +255,8 @@ async function allowAllCpus(pids: number[]): Promise<void> {
 
 interface SaturationRuns {
   readonly directRuns: readonly Throughput[];
+  /** The product alone under the edge's load shape: one connection, 32 streams. */
+  readonly directLikeEdgeRuns: readonly Throughput[];
   /** Pids measured: product, edge. */
   readonly edgeRuns: readonly Throughput[];
   /** Pids measured: product, bare proxy. */
@@ -258,13 +270,14 @@ function medianMicros(runs: readonly Throughput[], index: number): number {
 
 function report(
   options: B2Options,
-  { directRuns, edgeRuns, floorRuns }: SaturationRuns,
+  { directRuns, directLikeEdgeRuns, edgeRuns, floorRuns }: SaturationRuns,
   halfRate: number,
   latencyRounds: LatencyRound[],
 ): string {
   const floorEfficiency = median(floorRuns.map((r) => r.perCpuSecond));
   const directEfficiency = median(directRuns.map((r) => r.perCpuSecond));
   const edgeEfficiency = median(edgeRuns.map((r) => r.perCpuSecond));
+  const likeEdgeEfficiency = median(directLikeEdgeRuns.map((r) => r.perCpuSecond));
   const fmt = (v: number) => v.toFixed(2);
   const latencyRow = (round: number, path: string, l: OpenLoopLatency) =>
     `| ${round} | ${path} | ${Math.round(l.achievedRate)} | ${l.measured} | ${fmt(l.p50)} | ${fmt(l.p99)} | ${l.failures} |`;
@@ -290,7 +303,7 @@ function report(
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}.
 The product service (Postgres) and the edge run on CPU 0, the load on CPU 1. Direct: h2load gRPC \`GetProduct\`
-(8 connections × 16 streams). Edge: h2load HTTP/1.1 \`GET /v1/products/{id}\` (32 keep-alive connections); the edge
+(8 connections × 16 streams; also, for context, 1 connection × 32 streams). Edge: h2load HTTP/1.1 \`GET /v1/products/{id}\` (32 keep-alive connections); the edge
 as deployed (Redis token bucket on, with a bucket too large to reject; request logs; metrics).
 ${options.requestsPerRound} requests per run, ${options.rounds} alternating rounds after a warm-up; medians.
 CPU-seconds are user + system time of the listed processes from /proc (Redis's own CPU is not counted).
@@ -298,6 +311,7 @@ CPU-seconds are user + system time of the listed processes from /proc (Redis's o
 | path | median req/s at saturation | median req per CPU-second |
 |---|---:|---:|
 | gRPC direct (product alone) | ${Math.round(median(directRuns.map((r) => r.perSecond)))} | ${Math.round(directEfficiency)} |
+| gRPC direct, 1 connection × 32 streams (the edge's load shape), for context | ${Math.round(median(directLikeEdgeRuns.map((r) => r.perSecond)))} | ${Math.round(likeEdgeEfficiency)} |
 | REST through the edge (edge + product) | ${Math.round(median(edgeRuns.map((r) => r.perSecond)))} | ${Math.round(edgeEfficiency)} |
 | REST through the bare forwarding proxy (proxy + product), for reference | ${Math.round(median(floorRuns.map((r) => r.perSecond)))} | ${Math.round(floorEfficiency)} |
 
@@ -306,12 +320,16 @@ Per round: ${edgeRuns.map((r, i) => (r.perCpuSecond / (directRuns[i] as Throughp
 In CPU per request: ${Math.round(1e6 / directEfficiency)} µs for the product alone, ${Math.round(1e6 / edgeEfficiency)} µs through the edge, so
 the REST path costs ${Math.round(1e6 / edgeEfficiency - 1e6 / directEfficiency)} µs more (the edge's process, plus what the product costs more per request behind a
 proxy, as the table below splits it); the ratio reaches 0.5× when that extra is no more than the product's own cost.
+The baseline is the product at its most efficient load. Under the load the edge gives it (one HTTP/2 connection, at most
+32 requests in flight) the product alone costs ${Math.round(1e6 / likeEdgeEfficiency)} µs per call; against that, the ratio would be
+${(edgeEfficiency / likeEdgeEfficiency).toFixed(3)}× (context only: the target is judged against the baseline above).
 
 CPU per request by process (medians of the rounds), with the bare forwarding proxy described below in the edge's place:
 
 | path | product µs | proxy µs | ratio to product alone |
 |---|---:|---:|---:|
 | gRPC direct | ${medianMicros(directRuns, 0)} | — | 1× |
+| gRPC direct, 1 connection × 32 streams | ${medianMicros(directLikeEdgeRuns, 0)} | — | ${formatRatio(likeEdgeEfficiency / directEfficiency)} |
 | through the edge | ${medianMicros(edgeRuns, 0)} | ${medianMicros(edgeRuns, 1)} | ${formatRatio(edgeEfficiency / directEfficiency)} |
 | through the bare proxy | ${medianMicros(floorRuns, 0)} | ${medianMicros(floorRuns, 1)} | ${formatRatio(floorEfficiency / directEfficiency)} |
 

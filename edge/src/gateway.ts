@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DescMethodUnary, Registry } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { Context } from "@opentelemetry/api";
 import type { Logger } from "@shop/platform/log";
+import { traceHeadersOf } from "@shop/platform/tracing/propagation";
 import { authorize } from "./auth/authorize.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import { clientAddressOf } from "./http/client-address.js";
@@ -45,8 +47,8 @@ export function createGateway(options: GatewayOptions) {
     res: ServerResponse,
     url: URL,
     requestId: string,
-    /** `traceparent` (and `tracestate`) of the request's SERVER span: the parent of the upstream call. */
-    traceHeaders: Readonly<Record<string, string>> = {},
+    /** The request's SERVER span (the root context when untraced): the parent of the upstream call. */
+    trace: Context,
   ): Promise<GatewayOutcome> {
     const match = routes.match(req.method ?? "GET", url.pathname);
     if (match.kind === "not-found") {
@@ -91,7 +93,7 @@ export function createGateway(options: GatewayOptions) {
 
       const reply = await upstreams
         .callUnary(route.method as DescMethodUnary, message, {
-          headers: forwardHeaders(authorization, requestId, traceHeaders),
+          headers: forwardHeaders(authorization, requestId, trace),
           signal: clientGoneSignal(req),
         })
         .catch((error: unknown) => {
@@ -156,12 +158,12 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 function forwardHeaders(
   authorization: string | undefined,
   requestId: string,
-  traceHeaders: Readonly<Record<string, string>>,
+  trace: Context,
 ): Record<string, string> {
   // A plain record: the platform client copies it into the call's `Headers` once anyway.
-  const headers: Record<string, string> = { "x-request-id": requestId };
+  const headers = traceHeadersOf(trace);
+  headers["x-request-id"] = requestId;
   if (authorization) headers.authorization = authorization;
-  for (const name in traceHeaders) headers[name] = traceHeaders[name] as string;
   return headers;
 }
 

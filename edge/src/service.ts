@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type Context, ROOT_CONTEXT } from "@opentelemetry/api";
 import { createKeySet } from "@shop/platform/auth/key-set";
 import { createTokenVerifier } from "@shop/platform/auth/token-verifier";
 import { createLogger, type Logger } from "@shop/platform/log";
 import { createMetrics } from "@shop/platform/metrics";
 import { startHttpServerSpan } from "@shop/platform/tracing/http-server-span";
-import { headerSourceOf, traceHeadersOf } from "@shop/platform/tracing/propagation";
+import { headerSourceOf } from "@shop/platform/tracing/propagation";
 import { ensureTracing } from "@shop/platform/tracing/tracing";
 import { Redis } from "ioredis";
 import type { TokenVerifier } from "./auth/token-verifier.js";
@@ -187,7 +188,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
         "request",
       );
     };
-    handle(req, res, requestId, span ? traceHeadersOf(span.context) : {}).then(
+    handle(req, res, requestId, span?.context ?? ROOT_CONTEXT).then(
       ({ route, status }) => finish(route, status),
       (error: unknown) => {
         logger.error({ err: error, requestId }, "request failed");
@@ -198,12 +199,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
     );
   });
 
-  async function handle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    requestId: string,
-    traceHeaders: Readonly<Record<string, string>>,
-  ) {
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, trace: Context) {
     if (cors.handle(req, res)) return { route: "preflight", status: 204 };
     let url: URL;
     try {
@@ -216,7 +212,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
       };
     }
     if (await builtin(req, res, url.pathname)) return { route: url.pathname, status: res.statusCode };
-    return gateway(req, res, url, requestId, traceHeaders);
+    return gateway(req, res, url, requestId, trace);
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -2,7 +2,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { type Attributes, type Context, context, SpanKind, trace } from "@opentelemetry/api";
 import { contextFromHeaders, hasValidSpan, traceHeadersOf } from "./propagation.js";
 import { defaultUntracedServices, endRpcSpan, rpcAttributes, rpcSpanName } from "./rpc-span.js";
-import { platformTracer, serviceAttribute, serviceAttributes } from "./tracer.js";
+import { platformTracer, serviceAttribute, serviceNameOf } from "./tracer.js";
 
 type HeaderInit = ConstructorParameters<typeof Headers>[0];
 
@@ -71,7 +71,7 @@ const attributeCache = new WeakMap<DescMethod, Map<string, Attributes>>();
  * outbound call of a busy process asks for the same few sets.
  */
 function clientAttributes(method: DescMethod, upstream: string, active: Context): Attributes {
-  const service = serviceAttributes(active)[serviceAttribute];
+  const service = serviceNameOf(active);
   const key = `${upstream}\n${service ?? ""}`;
   let byCaller = attributeCache.get(method);
   if (!byCaller) {

@@ -22,8 +22,14 @@ export function withServiceName(ctx: Context, service: string): Context {
   return ctx.setValue(serviceKey, service);
 }
 
+/** The service serving in `ctx` (see `withServiceName`), if any. */
+export function serviceNameOf(ctx: Context = context.active()): string | undefined {
+  const service = ctx.getValue(serviceKey);
+  return typeof service === "string" ? service : undefined;
+}
+
 /** The `shop.service` attribute for a span started in the active context, if a service is serving. */
 export function serviceAttributes(ctx: Context = context.active()): Record<string, string> {
-  const service = ctx.getValue(serviceKey);
-  return typeof service === "string" ? { [serviceAttribute]: service } : {};
+  const service = serviceNameOf(ctx);
+  return service === undefined ? {} : { [serviceAttribute]: service };
 }

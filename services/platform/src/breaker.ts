@@ -26,6 +26,29 @@ export const defaultBreakerOptions: Required<BreakerOptions> = {
   volumeThreshold: 10,
 };
 
+/**
+ * The opossum breaker that `createUpstreamBreaker` wraps: it runs the call it is given and counts the
+ * outcome. Client-fault codes (NotFound, InvalidArgument, ...) count as successes.
+ *
+ * Rolling latency percentiles and snapshots are off. With them on (opossum's default), every
+ * failure's threshold check joins and sorts the latency of every call in the window, and a snapshot
+ * does the same every second. With 30,000 calls in the window (3,000 a second) that measured 2.9 ms
+ * per failure, so an upstream that starts failing under load stalls this service's event loop on
+ * every failed call, long before the breaker has seen enough failures to open. Nothing here reads
+ * the percentiles.
+ */
+export function createCallBreaker(upstream: string, options?: BreakerOptions): CircuitBreaker {
+  return new CircuitBreaker((call: () => Promise<unknown>) => call(), {
+    ...defaultBreakerOptions,
+    ...options,
+    timeout: false,
+    rollingPercentilesEnabled: false,
+    enableSnapshots: false,
+    name: upstream,
+    errorFilter: (error: unknown) => clientFaultCodes.has(codeOf(error)),
+  });
+}
+
 export interface UpstreamBreaker {
   /** Runs one logical call (all its retries) through the breaker; fails fast while open. */
   run<T>(call: () => Promise<T>): Promise<T>;
@@ -53,13 +76,7 @@ export interface UpstreamBreakerOptions {
  */
 export function createUpstreamBreaker(options: UpstreamBreakerOptions): UpstreamBreaker {
   const { upstream, logger, metrics } = options;
-  const breaker = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
-    ...defaultBreakerOptions,
-    ...options.options,
-    timeout: false,
-    name: upstream,
-    errorFilter: (error: unknown) => clientFaultCodes.has(codeOf(error)),
-  });
+  const breaker = createCallBreaker(upstream, options.options);
 
   const report = (state: BreakerState) => metrics?.breakerState(upstream, state);
   report("closed");

@@ -3,7 +3,6 @@ import type { DescMethodUnary, Registry } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Context } from "@opentelemetry/api";
 import type { Logger } from "@shop/platform/log";
-import { traceHeadersOf } from "@shop/platform/tracing/propagation";
 import { authorize } from "./auth/authorize.js";
 import type { TokenVerifier } from "./auth/token-verifier.js";
 import { clientAddressOf } from "./http/client-address.js";
@@ -93,8 +92,9 @@ export function createGateway(options: GatewayOptions) {
 
       const reply = await upstreams
         .callUnary(route.method as DescMethodUnary, message, {
-          headers: forwardHeaders(authorization, requestId, trace),
+          headers: forwardHeaders(authorization, requestId),
           signal: clientGoneSignal(req),
+          trace,
         })
         .catch((error: unknown) => {
           throw publicUpstreamError(error, route);
@@ -151,20 +151,13 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 /**
- * What the upstream needs to know: who calls (the token), the request id, and the trace parent: the
- * `traceparent` of this request's SERVER span. Nothing is active in the edge (it traces explicitly),
- * so the platform client parents its CLIENT span on that header and sends its own in its place.
+ * What the upstream needs to know: who calls (the token) and the request id. The trace context is
+ * not set here: the platform client sends the `traceparent` of its CLIENT span, a child of this
+ * request's SERVER span, which the call is handed (see `UpstreamCallOptions.trace`).
  */
-function forwardHeaders(
-  authorization: string | undefined,
-  requestId: string,
-  trace: Context,
-): Record<string, string> {
+function forwardHeaders(authorization: string | undefined, requestId: string): Record<string, string> {
   // A plain record: the platform client copies it into the call's `Headers` once anyway.
-  const headers = traceHeadersOf(trace);
-  headers["x-request-id"] = requestId;
-  if (authorization) headers.authorization = authorization;
-  return headers;
+  return authorization ? { "x-request-id": requestId, authorization } : { "x-request-id": requestId };
 }
 
 function logFailure(logger: Logger, route: Route, requestId: string, error: unknown): void {

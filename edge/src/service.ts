@@ -71,8 +71,8 @@ async function waitForRedis(redis: Redis, timeoutMs: number, logger: Logger): Pr
  * once here (route table, OpenAPI document, upstream connections) so a request does no set-up work.
  */
 export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promise<Edge> {
-  // Explicit parents: each request's one upstream call gets its SERVER span's traceparent handed to
-  // it, so the edge needs no AsyncLocalStorage (and none of its per-promise cost).
+  // Explicit parents: each request's one upstream call is handed its SERVER span's context, so the
+  // edge needs no AsyncLocalStorage (and none of its per-promise cost).
   const tracing = ensureTracing("edge", undefined, "explicit");
   const logger = deps.logger ?? createLogger({ service: "edge", level: config.LOG_LEVEL });
   const contracts = deps.contracts ?? loadContractsFile();
@@ -163,8 +163,8 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
     res.setHeader("x-request-id", requestId);
     const method = req.method ?? "GET";
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    // Each REST request is a SERVER span (parented by an incoming traceparent); its upstream call
-    // carries the span's traceparent, so the platform client's CLIENT span becomes its child.
+    // Each REST request is a SERVER span (parented by an incoming traceparent); its upstream call is
+    // handed the span's context, so the platform client's CLIENT span becomes its child.
     const span = untracedPaths.has(path)
       ? undefined
       : startHttpServerSpan({ service: "edge", method, path, headers: headerSourceOf(req.headers) });

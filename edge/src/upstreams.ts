@@ -1,13 +1,17 @@
 import type { DescMethodUnary, DescService, Message } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
+import type { Context } from "@opentelemetry/api";
 import { createUpstream, type Upstream } from "@shop/platform/clients";
 import type { Logger } from "@shop/platform/log";
 import type { Metrics } from "@shop/platform/metrics";
+import { traceParentKey } from "@shop/platform/tracing/client-span";
 
 export interface UpstreamCallOptions {
   readonly headers: ConstructorParameters<typeof Headers>[0];
   /** Aborted when the REST client goes away, so the upstream call is cancelled too. */
   readonly signal: AbortSignal;
+  /** The REST request's SERVER span: the parent of the call's CLIENT span (none: a new trace). */
+  readonly trace?: Context;
 }
 
 export interface Upstreams {
@@ -55,12 +59,19 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
   }
   return {
     all: [...byName.values()],
-    async callUnary(method, message, { headers, signal }) {
+    async callUnary(method, message, { headers, signal, trace }) {
       const upstream = byName.get(upstreamNameOf(method.parent));
       if (!upstream) {
         throw new ConnectError(`no upstream is configured for ${method.parent.typeName}`, Code.Unimplemented);
       }
-      const response = await upstream.transport.unary(method, signal, undefined, headers, message);
+      const response = await upstream.transport.unary(
+        method,
+        signal,
+        undefined,
+        headers,
+        message,
+        trace === undefined ? undefined : createContextValues().set(traceParentKey, trace),
+      );
       return response.message;
     },
     close() {

@@ -73,7 +73,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     unary(method, signal, callTimeoutMs, header, input, contextValues) {
       const deadline =
         Date.now() + (callTimeoutMs !== undefined && callTimeoutMs > 0 ? callTimeoutMs : timeoutMs);
-      return traceUnaryCall(method, upstream, header, (traced) =>
+      return traceUnaryCall(method, upstream, header, contextValues, (traced) =>
         breaker.run(() =>
           withRetry(
             (attempt, remainingMs) =>

@@ -1,4 +1,5 @@
 import type { DescMethod } from "@bufbuild/protobuf";
+import { type ContextValues, createContextKey } from "@connectrpc/connect";
 import { type Attributes, type Context, context, SpanKind, trace } from "@opentelemetry/api";
 import { contextFromHeaders, hasValidSpan, traceHeadersOf } from "./propagation.js";
 import { defaultUntracedServices, endRpcSpan, rpcAttributes, rpcSpanName } from "./rpc-span.js";
@@ -9,28 +10,42 @@ type HeaderInit = ConstructorParameters<typeof Headers>[0];
 const untraced = new Set(defaultUntracedServices);
 
 /**
+ * The parent of a call's CLIENT span, handed over in the call's Connect context values by a caller
+ * that has no active span to offer: a process tracing with `activeContext: "explicit"` (the edge).
+ * A `Context` rather than a `traceparent` header, so the parent is not written out as text only to be
+ * parsed back on the same call.
+ */
+export const traceParentKey = createContextKey<Context | undefined>(undefined, {
+  description: "the parent of the call's CLIENT span",
+});
+
+/**
  * Runs one outbound unary call inside a CLIENT span and hands `call` the request headers with the
  * span's `traceparent` in them, so the callee's SERVER span becomes its child.
  *
- * The parent is the span active now (the handler's request, a consumer's message); only when
- * nothing is active does a `traceparent` the caller put in `header` count (code that still passes
- * `traceHeaders(ctx.values)` by hand). Without tracing set up the no-op span keeps the parent's ids,
- * so the caller's `traceparent` is forwarded unchanged. One span covers the whole call, retries
- * included (its duration is what the caller waited). Health and reflection calls are not traced.
+ * The parent is the span active now (the handler's request, a consumer's message); when nothing is
+ * active, the one given under `traceParentKey` in `contextValues`; failing that, a `traceparent` the
+ * caller put in `header` (code that still passes `traceHeaders(ctx.values)` by hand). Without
+ * tracing set up the no-op span keeps the parent's ids, so the parent's `traceparent` is forwarded
+ * unchanged. One span covers the whole call, retries included (its duration is what the caller
+ * waited). Health and reflection calls are not traced.
  */
 export async function traceUnaryCall<T>(
   method: DescMethod,
   upstream: string,
   header: HeaderInit | undefined,
+  contextValues: ContextValues | undefined,
   call: (header: Headers) => Promise<T>,
 ): Promise<T> {
   const headers = new Headers(header);
   if (untraced.has(method.parent.typeName)) return call(headers);
   const active = context.active();
-  const parent = hasValidSpan(active) ? active : contextFromHeaders(headers, active);
+  const parent = hasValidSpan(active)
+    ? active
+    : (contextValues?.get(traceParentKey) ?? contextFromHeaders(headers, active));
   const span = platformTracer().startSpan(
     rpcSpanName(method),
-    { kind: SpanKind.CLIENT, attributes: clientAttributes(method, upstream, active) },
+    { kind: SpanKind.CLIENT, attributes: clientAttributes(method, upstream, parent) },
     parent,
   );
   const current = trace.setSpan(parent, span);
@@ -66,12 +81,13 @@ function setTraceHeaders(headers: Headers, trace: Record<string, string>): void 
 const attributeCache = new WeakMap<DescMethod, Map<string, Attributes>>();
 
 /**
- * A CLIENT span's attributes: the RPC's, the called upstream and the serving service, if any. Made
+ * A CLIENT span's attributes: the RPC's, the called upstream and the service serving in `parent`
+ * (the active context, or the one a process tracing explicitly handed over), if any. Made
  * once per method, upstream and service and then shared (spans copy what they keep), since every
  * outbound call of a busy process asks for the same few sets.
  */
-function clientAttributes(method: DescMethod, upstream: string, active: Context): Attributes {
-  const service = serviceNameOf(active);
+function clientAttributes(method: DescMethod, upstream: string, parent: Context): Attributes {
+  const service = serviceNameOf(parent);
   const key = `${upstream}\n${service ?? ""}`;
   let byCaller = attributeCache.get(method);
   if (!byCaller) {

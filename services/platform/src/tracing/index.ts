@@ -4,7 +4,7 @@
  * Imported as `@shop/platform/tracing/index`.
  */
 export { type ActiveTrace, activeTrace, activeTraceLogFields } from "./active-trace.js";
-export { traceUnaryCall, withActiveTraceHeaders } from "./client-span.js";
+export { traceParentKey, traceUnaryCall, withActiveTraceHeaders } from "./client-span.js";
 export { loadTracingConfig, type TracingConfig, tracingEnv, tracingEnvSchema } from "./config.js";
 export { type HttpRequestInfo, type HttpServerSpan, startHttpServerSpan } from "./http-server-span.js";
 export {
@@ -29,7 +29,7 @@ export {
   instrumentationScope,
   platformTracer,
   serviceAttribute,
-  serviceAttributes,
+  serviceNameOf,
   withServiceName,
 } from "./tracer.js";
 export {

@@ -27,9 +27,3 @@ export function serviceNameOf(ctx: Context = context.active()): string | undefin
   const service = ctx.getValue(serviceKey);
   return typeof service === "string" ? service : undefined;
 }
-
-/** The `shop.service` attribute for a span started in the active context, if a service is serving. */
-export function serviceAttributes(ctx: Context = context.active()): Record<string, string> {
-  const service = serviceNameOf(ctx);
-  return service === undefined ? {} : { [serviceAttribute]: service };
-}

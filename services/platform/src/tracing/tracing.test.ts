@@ -57,6 +57,7 @@ describe("process tracing set-up", () => {
       ProductService.method.getProduct,
       "product",
       traceHeadersOf(requestContext),
+      undefined,
       async (headers) => headers.get("traceparent"),
     );
     request.end();

@@ -28,7 +28,7 @@ export interface TracingOptions {
    * - `"async-local-storage"` (the default): the active span follows the request across every
    *   `await`, so a handler's calls find their parent without being handed it;
    * - `"explicit"`: no context manager is registered, `context.active()` is always the root, and
-   *   the process hands each parent over itself (in the `traceparent` of the call it makes).
+   *   the process hands each parent over itself (to a platform client call: under `traceParentKey`).
    *
    * Why a choice: in Node 20 AsyncLocalStorage, once used, runs a hook on every promise the process
    * creates. The edge, whose one traced call per request is easy to parent explicitly, served a REST
@@ -56,8 +56,9 @@ let installed: Tracing | undefined;
 
 /**
  * Sets up OpenTelemetry tracing for this process: a tracer provider, W3C Trace Context propagation,
- * and (unless `activeContext` says otherwise) an AsyncLocalStorage context manager so the active span follows a request across every
- * `await` (a handler's outbound calls and outbox writes find their parent without being handed it).
+ * and (unless `activeContext` says otherwise) an AsyncLocalStorage context manager so the active
+ * span follows a request across every `await` (a handler's outbound calls and outbox writes find
+ * their parent without being handed it).
  *
  * Why process-global and only once: the OpenTelemetry API keeps one global provider, and the
  * platform's instrumentation (server, clients, outbox, relay, consumers, edge) finds it through that

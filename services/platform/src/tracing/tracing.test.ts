@@ -3,14 +3,16 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
+import { createContextValues } from "@connectrpc/connect";
 import { context, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { ProductService } from "@shop/gen/shop/product/v1/product_pb";
 import { ConfigError } from "../config.js";
 import { activeTrace } from "./active-trace.js";
-import { traceUnaryCall } from "./client-span.js";
+import { traceParentKey, traceUnaryCall } from "./client-span.js";
 import { loadTracingConfig } from "./config.js";
-import { traceHeadersOf, traceparentOf } from "./propagation.js";
+import { startHttpServerSpan } from "./http-server-span.js";
+import { headerSourceOf, traceHeadersOf, traceparentOf } from "./propagation.js";
 import { createTestTracing, isChildOf } from "./testing.js";
 import { createTracing, currentTracing, ensureTracing } from "./tracing.js";
 
@@ -66,6 +68,30 @@ describe("process tracing set-up", () => {
     assert.ok(client && server);
     assert.ok(isChildOf(client, server));
     assert.equal(sent, `00-${client.spanContext().traceId}-${client.spanContext().spanId}-01`);
+  });
+
+  it('with activeContext "explicit", a call handed its parent under traceParentKey is its child and names its service', async () => {
+    const exporter = new InMemorySpanExporter();
+    createTracing({ serviceName: "edge", exporter, activeContext: "explicit" });
+    const request = startHttpServerSpan({
+      service: "edge",
+      method: "GET",
+      path: "/v1/products/p-1",
+      headers: headerSourceOf({}),
+    });
+    await traceUnaryCall(
+      ProductService.method.getProduct,
+      "product",
+      undefined,
+      createContextValues().set(traceParentKey, request.context),
+      async (headers) => headers.get("traceparent"),
+    );
+    request.end("/v1/products/{id}", 200);
+    const client = exporter.getFinishedSpans().find((span) => span.kind === SpanKind.CLIENT);
+    const server = exporter.getFinishedSpans().find((span) => span.kind === SpanKind.SERVER);
+    assert.ok(client && server);
+    assert.ok(isChildOf(client, server));
+    assert.equal(client.attributes["shop.service"], "edge");
   });
 
   it("has one provider per process: a second set-up throws, ensureTracing shares the first", () => {

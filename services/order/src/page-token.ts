@@ -1,27 +1,31 @@
+import { createPageTokenCodec, timeAndIdFields } from "@shop/platform/page-token";
 import type { ListCursor } from "./store/order-store.js";
-import { invalidArgument, isUuid } from "./validation.js";
+
+const codec = createPageTokenCodec({
+  purpose: "shop.order.v1.page-token",
+  version: 1,
+  ...timeAndIdFields,
+});
 
 /**
- * Encodes the last order of a page as an opaque token (base64url JSON of create time and id), so the
- * next page starts strictly after it even when orders share a create time.
+ * Makes the opaque `next_page_token` of a page that ended at `cursor`, with the platform's
+ * checksummed page-token scheme, as products and notifications use.
+ *
+ * The token holds no user id and no query: ListOrders is always filtered by the caller's verified
+ * identity and has no filter to bind to, so a token passed to someone else can only page through
+ * that person's own orders.
  */
 export function encodePageToken(cursor: ListCursor): string {
-  return Buffer.from(JSON.stringify({ t: cursor.createdAt.getTime(), i: cursor.id })).toString("base64url");
+  return codec.encode({ createTime: cursor.createdAt, id: cursor.id });
 }
 
-/** Decodes a page token; a malformed one is InvalidArgument, as the proto says. */
+/**
+ * The cursor a `page_token` holds; undefined for the empty token of the first page. A token that is
+ * not intact, or whose position is no time both order stores can compare with (see the platform's
+ * `positionTimeRange`) or no UUID, is INVALID_ARGUMENT naming `page_token`, as the proto says.
+ */
 export function decodePageToken(token: string): ListCursor | undefined {
   if (token === "") return undefined;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    if (parsed && typeof parsed === "object" && "t" in parsed && "i" in parsed) {
-      const { t, i } = parsed as { t: unknown; i: unknown };
-      if (typeof t === "number" && Number.isSafeInteger(t) && typeof i === "string" && isUuid(i)) {
-        return { createdAt: new Date(t), id: i };
-      }
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw invalidArgument("page_token", "is malformed; pass a next_page_token from a previous response");
+  const { createTime, id } = codec.decode(token);
+  return { createdAt: createTime, id };
 }

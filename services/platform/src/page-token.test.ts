@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createPageTokenCodec, type TimeAndIdPosition, timeAndIdFields } from "./page-token.js";
+import {
+  createPageTokenCodec,
+  positionTimeRange,
+  type TimeAndIdPosition,
+  timeAndIdFields,
+} from "./page-token.js";
 
 const listing = createPageTokenCodec<TimeAndIdPosition>({
   purpose: "test.listing.page-token",
@@ -84,13 +89,22 @@ describe("page tokens", () => {
       { t: 1.5, id: position.id },
       { t: "1", id: position.id },
       { id: position.id },
+      // Not a Date at all, or a Date that Postgres cannot parse (an expanded ISO year).
+      { t: 8640000000000001, id: position.id },
+      { t: 8640000000000000, id: position.id },
+      { t: -8640000000000000, id: position.id },
+      { t: -200000000000000, id: position.id },
+      { t: positionTimeRange.min - 1, id: position.id },
+      { t: positionTimeRange.max + 1, id: position.id },
     ];
     for (const fields of invalidPositions) {
       rejects(() => listing.decode(raw(fields)), /malformed/);
     }
-    assert.deepEqual(listing.decode(raw({ t: 1, id: position.id })), {
-      createTime: new Date(1),
-      id: position.id,
-    });
+    for (const t of [1, positionTimeRange.min, positionTimeRange.max]) {
+      assert.deepEqual(listing.decode(raw({ t, id: position.id })), {
+        createTime: new Date(t),
+        id: position.id,
+      });
+    }
   });
 });

@@ -95,10 +95,23 @@ export interface TimeAndIdPosition {
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * Token fields of a {@link TimeAndIdPosition} (`t`: epoch milliseconds, `id`: a lower-case UUID),
- * to spread into a {@link PageTokenFormat}. Why shared: listings ordered by (create_time, id) are
- * the common case, and the time must round-trip to the millisecond and the id be a real UUID before
- * it reaches a query.
+ * The create times a position may hold: 0001-01-01 to 9999-12-31 (UTC), the years ISO 8601 writes
+ * with four digits. Why bounded: the checksum keeps out accidents, not someone who knows the scheme,
+ * and a time outside this range is either no Date at all (beyond ±8.64e15 ms) or serialises as an
+ * expanded year (`+275760-…`, `-004368-…`) that Postgres cannot parse, which turned a forged token
+ * into INTERNAL instead of INVALID_ARGUMENT. No row is ever created outside it.
+ */
+export const positionTimeRange = {
+  min: Date.parse("0001-01-01T00:00:00.000Z"),
+  max: Date.parse("9999-12-31T23:59:59.999Z"),
+} as const;
+
+/**
+ * Token fields of a {@link TimeAndIdPosition} (`t`: epoch milliseconds within
+ * {@link positionTimeRange}, `id`: a lower-case UUID), to spread into a {@link PageTokenFormat}.
+ * Why shared: listings ordered by (create_time, id) are the common case, and the time must
+ * round-trip to the millisecond, be one every store can compare with, and the id be a real UUID
+ * before it reaches a query.
  */
 export const timeAndIdFields = {
   toFields: (position: TimeAndIdPosition) => ({ t: position.createTime.getTime(), id: position.id }),
@@ -107,6 +120,8 @@ export const timeAndIdFields = {
     if (
       typeof t !== "number" ||
       !Number.isSafeInteger(t) ||
+      t < positionTimeRange.min ||
+      t > positionTimeRange.max ||
       typeof id !== "string" ||
       !uuidPattern.test(id)
     ) {

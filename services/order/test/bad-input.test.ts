@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createPageTokenCodec } from "@shop/platform/page-token";
+import { type CheckoutSystem, startCheckoutSystem } from "./checkout-harness.js";
+
+/** The code and message a call fails with, or undefined when it succeeds. */
+async function failure(call: Promise<unknown>): Promise<{ code: Code; message: string } | undefined> {
+  try {
+    await call;
+    return undefined;
+  } catch (error) {
+    const { code, rawMessage } = ConnectError.from(error);
+    return { code, message: rawMessage };
+  }
+}
+
+/**
+ * Hostile and odd input that once reached Postgres or the int64 encoder and came back as INTERNAL.
+ * Every case here must be a client-fault code naming what is wrong, over real gRPC and a real order
+ * database, exactly as a caller sees it.
+ */
+describe("order service: bad input is the caller's error, never INTERNAL", () => {
+  let system: CheckoutSystem;
+
+  before(async () => {
+    // No saga runs: orders stay PENDING, so every order here can still be cancelled.
+    system = await startCheckoutSystem({ autoDrive: false });
+  });
+  after(async () => {
+    await system?.stop();
+  });
+
+  test("a page token with an out-of-range time is INVALID_ARGUMENT, in range it pages", async () => {
+    const shopper = await system.shopper();
+    const id = randomUUID();
+    // Old unsigned tokens and tokens re-checksummed by someone who knows the scheme: neither may
+    // carry a time that is no Date, or one the database cannot parse.
+    const forged = createPageTokenCodec<Record<string, number | string>>({
+      purpose: "shop.order.v1.page-token",
+      version: 1,
+      toFields: (fields) => fields,
+      fromFields: () => undefined,
+    });
+    for (const t of [8640000000000001, 8640000000000000, -8640000000000000, -200000000000000]) {
+      for (const pageToken of [
+        Buffer.from(JSON.stringify({ t, i: id })).toString("base64url"),
+        forged.encode({ t, id }),
+      ]) {
+        const failed = await failure(system.clients.order.listOrders({ pageToken }, shopper.options));
+        assert.equal(failed?.code, Code.InvalidArgument, `t=${t}: ${failed?.message}`);
+        assert.match(failed?.message ?? "", /^page_token/);
+      }
+    }
+    for (const t of [Date.parse("0001-01-01T00:00:00.000Z"), Date.parse("9999-12-31T23:59:59.999Z")]) {
+      const page = await system.clients.order.listOrders(
+        { pageToken: forged.encode({ t, id }) },
+        shopper.options,
+      );
+      assert.equal(page.orders.length, 0, `t=${t}`);
+    }
+  });
+});

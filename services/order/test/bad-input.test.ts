@@ -5,6 +5,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { createPageTokenCodec } from "@shop/platform/page-token";
 import { type CheckoutSystem, startCheckoutSystem } from "./checkout-harness.js";
 
+const address = { name: "Ada Lovelace", line1: "1 Analytical St", city: "London", country: "GB" };
+
 /** The code and message a call fails with, or undefined when it succeeds. */
 async function failure(call: Promise<unknown>): Promise<{ code: Code; message: string } | undefined> {
   try {
@@ -31,6 +33,20 @@ describe("order service: bad input is the caller's error, never INTERNAL", () =>
   after(async () => {
     await system?.stop();
   });
+
+  async function placeOrder(
+    shopper: { options: { headers: Record<string, string> } },
+    change: { cardToken?: string; shippingAddress?: Partial<typeof address> & Record<string, string> },
+  ) {
+    return system.clients.order.placeOrder(
+      {
+        payment: { cardToken: change.cardToken ?? "tok_visa" },
+        shippingAddress: { ...address, ...change.shippingAddress },
+        idempotencyKey: randomUUID(),
+      },
+      shopper.options,
+    );
+  }
 
   test("a page token with an out-of-range time is INVALID_ARGUMENT, in range it pages", async () => {
     const shopper = await system.shopper();
@@ -60,5 +76,33 @@ describe("order service: bad input is the caller's error, never INTERNAL", () =>
       );
       assert.equal(page.orders.length, 0, `t=${t}`);
     }
+  });
+
+  test("an order total beyond int64 units is FAILED_PRECONDITION, the largest one is placed", async () => {
+    const { product } = await system.clients.product.createProduct(
+      {
+        product: {
+          name: `Priceless ${randomUUID().slice(0, 8)}`,
+          price: { currencyCode: "EUR", units: 9223372036854775807n, nanos: 999999999 },
+        },
+      },
+      system.admin,
+    );
+    assert.ok(product);
+    await system.clients.inventory.setStock({ productId: product.id, available: 10 }, system.admin);
+
+    const greedy = await system.shopper();
+    await system.clients.cart.addItem({ productId: product.id, quantity: 2 }, greedy.options);
+    const failed = await failure(placeOrder(greedy, {}));
+    assert.equal(failed?.code, Code.FailedPrecondition, failed?.message);
+    assert.match(failed?.message ?? "", /exceeds the largest amount/);
+
+    const modest = await system.shopper();
+    await system.clients.cart.addItem({ productId: product.id, quantity: 1 }, modest.options);
+    const { order } = await placeOrder(modest, {});
+    assert.deepEqual(
+      { units: order?.total?.units, nanos: order?.total?.nanos },
+      { units: 9223372036854775807n, nanos: 999999999 },
+    );
   });
 });

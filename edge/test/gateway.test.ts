@@ -239,7 +239,27 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     await expectError(await call("GET", "/v1/nowhere"), 404, "not_found");
     const res = await call("PUT", "/v1/products/x");
     await expectError(res, 405, "method_not_allowed");
-    assert.equal(res.headers.get("allow"), "GET, PATCH");
+    assert.equal(res.headers.get("allow"), "GET, HEAD, PATCH");
+  });
+
+  it("answers HEAD wherever GET is served: same status and headers, no body", async () => {
+    const created = products.values().next().value as Product;
+    const got = await call("GET", `/v1/products/${created.id}`);
+    const head = await call("HEAD", `/v1/products/${created.id}`);
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get("content-type"), got.headers.get("content-type"));
+    assert.equal(head.headers.get("content-length"), got.headers.get("content-length"));
+    assert.equal(await head.text(), "");
+    const missing = await call("HEAD", "/v1/products/missing");
+    assert.equal(missing.status, 404);
+    assert.match(missing.headers.get("content-type") ?? "", /application\/json/);
+    assert.equal(missing.headers.get("x-request-id")?.length, 36);
+    assert.equal(await missing.text(), "");
+    const listed = await call("HEAD", "/v1/products?pageSize=1");
+    assert.equal(listed.status, 200);
+    const refused = await call("HEAD", "/v1/cart/items/p1");
+    assert.equal(refused.status, 405);
+    assert.equal(refused.headers.get("allow"), "DELETE");
   });
 
   it("answers 400 for malformed JSON and unknown fields, 415 for non-JSON, 413 for big bodies", async () => {

@@ -28,9 +28,23 @@ describe("route table from the contracts", () => {
   it("answers 405 with the allowed methods for a known path and 404 for an unknown one", () => {
     assert.deepEqual(table.match("PUT", "/v1/products/p1"), {
       kind: "method-not-allowed",
-      allowed: ["GET", "PATCH"],
+      allowed: ["GET", "HEAD", "PATCH"],
     });
     assert.deepEqual(table.match("GET", "/v1/nothing"), { kind: "not-found" });
+  });
+
+  it("serves HEAD by the GET route, and lists HEAD only where GET is allowed", () => {
+    const head = table.match("HEAD", "/v1/products/p1");
+    assert.equal(head.kind, "found");
+    if (head.kind === "found") {
+      assert.equal(head.route.method.name, "GetProduct");
+      assert.deepEqual(Object.fromEntries(head.bindings), { id: "p1" });
+    }
+    assert.deepEqual(table.match("HEAD", "/v1/cart/items/p1"), {
+      kind: "method-not-allowed",
+      allowed: ["DELETE"],
+    });
+    assert.deepEqual(table.match("HEAD", "/v1/nothing"), { kind: "not-found" });
   });
 
   it("never routes internal methods and reads access rules from the proto option", () => {

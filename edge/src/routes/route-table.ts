@@ -33,6 +33,7 @@ export type RouteMatch =
 
 export interface RouteTable {
   readonly routes: readonly Route[];
+  /** HEAD finds the GET route of the path; a 405's `allowed` lists HEAD wherever GET is. */
   match(httpMethod: string, path: string): RouteMatch;
 }
 
@@ -80,15 +81,19 @@ export function createRouteTable(services: readonly DescService[]): RouteTable {
     match(httpMethod, path) {
       const requestPath = RequestPath.parse(path);
       if (!requestPath) return { kind: "not-found" };
+      // HEAD is GET without the response body (RFC 9110 §9.3.2), so the GET route serves it.
+      const wanted = httpMethod === "HEAD" ? "GET" : httpMethod;
       let allowed: Set<string> | undefined;
       for (const route of routes) {
         const bindings = matchRequestPath(route.template, requestPath);
         if (!bindings) continue;
-        if (route.httpMethod === httpMethod) return { kind: "found", route, bindings };
+        if (route.httpMethod === wanted) return { kind: "found", route, bindings };
         allowed ??= new Set();
         allowed.add(route.httpMethod);
       }
-      return allowed ? { kind: "method-not-allowed", allowed: [...allowed].sort() } : { kind: "not-found" };
+      if (!allowed) return { kind: "not-found" };
+      if (allowed.has("GET")) allowed.add("HEAD");
+      return { kind: "method-not-allowed", allowed: [...allowed].sort() };
     },
   };
 }

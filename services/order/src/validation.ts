@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Address } from "@shop/gen/shop/common/v1/address_pb";
+import { looksLikeCardNumber } from "./card-number.js";
 import type { ShippingAddress } from "./store/order-store.js";
 
 /** An InvalidArgument naming the offending field, the error every bad input gets. */
@@ -18,10 +19,21 @@ export function requireIdempotencyKey(value: string): string {
   return value;
 }
 
-/** A card token must be present; its validity is the payment provider's call. */
+/**
+ * A card token must be present and must not be a raw card number; beyond that its validity is the
+ * payment provider's call. Why refuse card numbers here: the proto promises they are never accepted,
+ * stored or logged, and this check runs before the order is stored or the token sent to payment. The
+ * message never repeats the value.
+ */
 export function requireCardToken(token: string | undefined): string {
   if (token === undefined || token.trim() === "") throw invalidArgument("payment.card_token", "is required");
   if (token.length > 256) throw invalidArgument("payment.card_token", "must be at most 256 characters");
+  if (looksLikeCardNumber(token)) {
+    throw invalidArgument(
+      "payment.card_token",
+      "looks like a card number, which is never accepted; send the token your payment provider's client-side tokenization returned instead",
+    );
+  }
   return token;
 }
 

@@ -48,6 +48,13 @@ describe("order service: bad input is the caller's error, never INTERNAL", () =>
     );
   }
 
+  async function shopperWithCart() {
+    const shopper = await system.shopper();
+    const cup = await system.createProduct(2, 100);
+    await system.clients.cart.addItem({ productId: cup, quantity: 1 }, shopper.options);
+    return shopper;
+  }
+
   test("a page token with an out-of-range time is INVALID_ARGUMENT, in range it pages", async () => {
     const shopper = await system.shopper();
     const id = randomUUID();
@@ -104,5 +111,24 @@ describe("order service: bad input is the caller's error, never INTERNAL", () =>
       { units: order?.total?.units, nanos: order?.total?.nanos },
       { units: 9223372036854775807n, nanos: 999999999 },
     );
+  });
+
+  test("a raw card number as card token is INVALID_ARGUMENT and nothing is stored", async () => {
+    const shopper = await shopperWithCart();
+    for (const cardToken of [
+      "4242424242424242",
+      "4242 4242 4242 4242",
+      "4000-0566-5566-5556",
+      "378282246310005",
+    ]) {
+      const failed = await failure(placeOrder(shopper, { cardToken }));
+      assert.equal(failed?.code, Code.InvalidArgument, `${cardToken}: ${failed?.message}`);
+      assert.match(failed?.message ?? "", /^payment\.card_token: .*payment provider/);
+      assert.ok(!failed?.message.includes(cardToken), "the error must not echo the card number");
+    }
+    const stored = await system.orderSql`select id from orders where user_id = ${shopper.userId}`;
+    assert.equal(stored.length, 0);
+    const { order } = await placeOrder(shopper, { cardToken: "tok_visa" });
+    assert.ok(order?.id, "a provider token is still accepted");
   });
 });

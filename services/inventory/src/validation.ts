@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { findControlCharacter } from "@shop/platform/control-characters";
 import type { ReservedItem } from "./store.js";
 
 /** Limits of the API; also documented in the README. */
@@ -23,8 +24,7 @@ export function requireId(field: string, value: string): string {
   if (value.length > limits.maxIdLength) {
     throw invalid(`${field} must be at most ${limits.maxIdLength} characters`);
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-  if (value.trim() !== value || /[\u0000-\u001f\u007f]/.test(value)) {
+  if (value.trim() !== value || findControlCharacter(value) !== undefined) {
     throw invalid(`${field} must not contain whitespace at either end or control characters`);
   }
   return value;

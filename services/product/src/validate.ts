@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Money } from "@shop/gen/shop/common/v1/money_pb";
+import { findControlCharacter } from "@shop/platform/control-characters";
 
 export const maxNameChars = 200;
 export const maxDescriptionChars = 5000;
@@ -24,6 +25,19 @@ function charCount(text: string): number {
 }
 
 /**
+ * Refuses control characters in caller text. Why: they never belong in a name or a search term, and
+ * U+0000 cannot even reach Postgres `text` (it would fail as an INTERNAL error). A description keeps
+ * its tabs and line breaks (`multiline`).
+ */
+function rejectControlCharacters(field: string, text: string, options: { multiline?: boolean } = {}): void {
+  const found = findControlCharacter(text, options);
+  if (found !== undefined) {
+    const allowed = options.multiline ? " other than tab and line breaks" : "";
+    throw invalidArgument(field, `must not contain control characters${allowed} (found ${found})`);
+  }
+}
+
+/**
  * Checks a product id and returns it in canonical lower case. Why: a malformed id is the caller's
  * mistake (INVALID_ARGUMENT), distinct from a well-formed id that names nothing (NOT_FOUND), and
  * passing it unchecked would make Postgres fail the uuid cast and surface as INTERNAL.
@@ -34,22 +48,27 @@ export function validateId(field: string, id: string): string {
   return id.toLowerCase();
 }
 
-/** Trims and checks a product name: required, 1 to 200 characters. */
+/** Trims and checks a product name: required, 1 to 200 characters, no control characters. */
 export function validateName(field: string, name: string): string {
   const trimmed = name.trim();
   if (trimmed === "") throw invalidArgument(field, "is required");
   if (charCount(trimmed) > maxNameChars) {
     throw invalidArgument(field, `must be at most ${maxNameChars} characters`);
   }
+  rejectControlCharacters(field, trimmed);
   return trimmed;
 }
 
-/** Trims and checks a description: optional, at most 5000 characters. */
+/**
+ * Trims and checks a description: optional, at most 5000 characters, no control characters but tab
+ * and line breaks.
+ */
 export function validateDescription(field: string, description: string): string {
   const trimmed = description.trim();
   if (charCount(trimmed) > maxDescriptionChars) {
     throw invalidArgument(field, `must be at most ${maxDescriptionChars} characters`);
   }
+  rejectControlCharacters(field, trimmed, { multiline: true });
   return trimmed;
 }
 
@@ -86,11 +105,15 @@ export function validatePageSize(pageSize: number): number {
   return Math.min(pageSize, maxPageSize);
 }
 
-/** Trims and checks the text query: at most 200 characters; empty means "everything". */
+/**
+ * Trims and checks the text query: at most 200 characters, no control characters; empty means
+ * "everything".
+ */
 export function validateQuery(query: string): string {
   const trimmed = query.trim();
   if (charCount(trimmed) > maxQueryChars) {
     throw invalidArgument("query", `must be at most ${maxQueryChars} characters`);
   }
+  rejectControlCharacters("query", trimmed);
   return trimmed;
 }

@@ -129,6 +129,18 @@ describe("product service over gRPC", () => {
         product: { ...valid, description: "d".repeat(5001) },
         field: "product.description",
       },
+      { rule: "NUL in the name", product: { ...valid, name: "a\u0000b" }, field: "product.name" },
+      { rule: "a line break in the name", product: { ...valid, name: "a\nb" }, field: "product.name" },
+      {
+        rule: "NUL in the description",
+        product: { ...valid, description: "a\u0000b" },
+        field: "product.description",
+      },
+      {
+        rule: "a control character in the description",
+        product: { ...valid, description: "bell\u0007" },
+        field: "product.description",
+      },
       { rule: "price required", product: { ...valid, price: undefined }, field: "product.price" },
       {
         rule: "currency code lower case",
@@ -176,6 +188,12 @@ describe("product service over gRPC", () => {
       });
       assert.equal(product?.name.length, 200);
       assert.equal(product?.price?.currencyCode, "EUR");
+    });
+
+    it("keeps tabs and line breaks in a description", async () => {
+      const description = "Two lines:\r\n\tindented\nand a third";
+      const { product } = await shop.client.createProduct({ product: { ...valid, description } });
+      assert.equal(product?.description, description);
     });
 
     it("CreateProduct without a product is INVALID_ARGUMENT naming product", async () => {
@@ -231,13 +249,28 @@ describe("product service over gRPC", () => {
         Code.InvalidArgument,
         "product.price.currency_code",
       );
+      await rejectsWith(
+        shop.client.updateProduct({
+          product: { id, description: "a\u0000b" },
+          updateMask: create(FieldMaskSchema, { paths: ["description"] }),
+        }),
+        Code.InvalidArgument,
+        "product.description",
+      );
+      await rejectsWith(
+        shop.client.updateProduct({ product: { id, name: "a\u0000b" } }),
+        Code.InvalidArgument,
+        "product.name",
+      );
       const unchanged = await shop.client.getProduct({ id });
       assert.equal(unchanged.product?.name, "Valid", "a rejected update changes nothing");
     });
 
-    it("ListProducts rejects a negative page_size, a long query and a foreign page_token", async () => {
+    it("ListProducts rejects a negative page_size, a long query, a NUL in the query and a foreign page_token", async () => {
       await rejectsWith(shop.client.listProducts({ pageSize: -1 }), Code.InvalidArgument, "page_size");
       await rejectsWith(shop.client.listProducts({ query: "q".repeat(201) }), Code.InvalidArgument, "query");
+      await rejectsWith(shop.client.listProducts({ query: "\u0000" }), Code.InvalidArgument, "query");
+      await rejectsWith(shop.client.listProducts({ query: "lamp\u0000" }), Code.InvalidArgument, "query");
       await rejectsWith(
         shop.client.listProducts({ pageToken: "garbage" }),
         Code.InvalidArgument,

@@ -34,14 +34,15 @@ export type Product = Message<"shop.product.v1.Product"> & {
   id: string;
 
   /**
-   * Display name. Required, 1 to 200 characters after trimming.
+   * Display name. Required, 1 to 200 characters after trimming, no control characters.
    *
    * @generated from field: string name = 2;
    */
   name: string;
 
   /**
-   * Longer description, plain text. Optional, at most 5000 characters.
+   * Longer description, plain text. Optional, at most 5000 characters; tab and line breaks are the
+   * only control characters allowed.
    *
    * @generated from field: string description = 3;
    */
@@ -142,7 +143,7 @@ export type ListProductsRequest = Message<"shop.product.v1.ListProductsRequest">
 
   /**
    * Text to search for: matches products whose name or description contains it, case-insensitively.
-   * Empty lists every product. At most 200 characters.
+   * Empty lists every product. At most 200 characters, no control characters.
    *
    * @generated from field: string query = 3;
    */

@@ -177,6 +177,16 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     assert.match(lastHeaders?.get("traceparent") ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
   });
 
+  it("echoes only a safe caller request id, replacing any other with a fresh one", async () => {
+    const unsafe = '"><svg/onload=alert(1)>';
+    const res = await call("GET", "/v1/nowhere", { headers: { "x-request-id": unsafe } });
+    const body = await expectError(res, 404, "not_found");
+    assert.notEqual(body.requestId, unsafe);
+    assert.match(body.requestId, /^[0-9a-f-]{36}$/);
+    const kept = await call("GET", "/v1/nowhere", { headers: { "x-request-id": "edge.test:42_a-b" } });
+    assert.equal((await expectError(kept, 404, "not_found")).requestId, "edge.test:42_a-b");
+  });
+
   it("continues the caller's trace: the upstream call is a child of the edge's span in the same trace", async () => {
     const created = products.values().next().value as Product;
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
 
-const acceptable = /^[\x21-\x7e]{1,128}$/;
+/** Letters, digits and `.`, `_`, `:`, `-`: enough for UUIDs, ULIDs and the usual prefixed ids. */
+const acceptable = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * The request id of a REST request: the caller's `X-Request-Id` when it is a sane token (printable
- * ASCII, at most 128 characters), otherwise a fresh UUID. Why validate: the id is echoed in headers
- * and logs, so it must not carry newlines or unbounded text.
+ * The request id of a REST request: the caller's `X-Request-Id` when it is 1 to 128 characters of
+ * `[A-Za-z0-9._:-]`, otherwise a fresh UUID. Why so strict: the id is echoed in the response header,
+ * in the JSON error body, in logs and in upstream metadata, so it must carry nothing a reader of any
+ * of those could mistake for markup, quoting, separators or a second value (`<`, `"`, `;`, `,`,
+ * spaces), let alone newlines or unbounded text.
  */
 export function requestIdOf(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;

@@ -18,6 +18,7 @@ import { createCors } from "./http/cors.js";
 import { HttpError, writeError } from "./http/error-response.js";
 import { createHttpMetrics } from "./http/http-metrics.js";
 import { requestIdOf } from "./http/request-id.js";
+import { parseRequestTarget } from "./http/request-target.js";
 import { renderDocsPage } from "./openapi/docs-page.js";
 import { createOpenApiDocument } from "./openapi/openapi-document.js";
 import { createRateLimiter } from "./rate-limit/token-bucket.js";
@@ -201,10 +202,8 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, trace: Context) {
     if (cors.handle(req, res)) return { route: "preflight", status: 204 };
-    let url: URL;
-    try {
-      url = new URL(req.url ?? "/", "http://edge.invalid");
-    } catch {
+    const url = parseRequestTarget(req.url ?? "/");
+    if (!url) {
       req.resume();
       return {
         route: "unmatched",

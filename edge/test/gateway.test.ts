@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
@@ -82,6 +83,37 @@ async function startUpstreams(): Promise<GrpcServer> {
         },
       }),
     ],
+  });
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly headers: ReadonlyMap<string, string>;
+  readonly body: string;
+}
+
+/**
+ * Sends `request` as raw bytes on a fresh connection and reads the reply until the server closes
+ * it: what fetch cannot send (absolute-form targets, raw non-ASCII, malformed requests).
+ */
+function rawRequest(port: number, request: string | Buffer): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, "127.0.0.1", () => socket.write(request));
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      const split = text.indexOf("\r\n\r\n");
+      const [statusLine = "", ...lines] = text.slice(0, split).split("\r\n");
+      const headers = new Map(
+        lines.map((line) => {
+          const colon = line.indexOf(":");
+          return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()] as const;
+        }),
+      );
+      resolve({ status: Number(statusLine.split(" ")[1]), headers, body: text.slice(split + 4) });
+    });
   });
 }
 
@@ -250,6 +282,24 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     const res = await call("PUT", "/v1/products/x");
     await expectError(res, 405, "method_not_allowed");
     assert.equal(res.headers.get("allow"), "GET, HEAD, PATCH");
+  });
+
+  it("reads a path starting with // as a path (404), not as a host, and keeps absolute-form targets", async () => {
+    const cart = await expectError(
+      await call("GET", "//evil.example/v1/cart", { token: userToken }),
+      404,
+      "not_found",
+    );
+    assert.equal(cart.message, "no route for //evil.example/v1/cart");
+    const list = await expectError(await call("GET", "//v1/products"), 404, "not_found");
+    assert.equal(list.message, "no route for //v1/products");
+    const created = products.values().next().value as Product;
+    const absolute = await rawRequest(
+      edge.port,
+      `GET http://shop.example/v1/products/${created.id} HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n`,
+    );
+    assert.equal(absolute.status, 200);
+    assert.equal((JSON.parse(absolute.body) as { product: { id: string } }).product.id, created.id);
   });
 
   it("answers HEAD wherever GET is served: same status and headers, no body", async () => {

@@ -32,6 +32,8 @@ describe("cart validation", () => {
       requireProductId("x".repeat(cartLimits.maxProductIdLength)).length,
       cartLimits.maxProductIdLength,
     );
+    assert.equal(requireProductId(uuid.toUpperCase()), uuid, "UUIDs in their canonical lower case");
+    assert.equal(requireProductId("SKU-1"), "SKU-1", "other ids as given: no catalog line can hold them");
     for (const bad of ["", " a", "a b", "{a}", "a\tb", "é", "x".repeat(cartLimits.maxProductIdLength + 1)]) {
       assert.equal(
         code(() => requireProductId(bad)),

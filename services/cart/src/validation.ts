@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { canonicalUuid } from "@shop/platform/uuid";
 
 /** Limits of a cart; also documented in the README. */
 export const cartLimits = {
@@ -14,9 +15,12 @@ function invalid(message: string): ConnectError {
 }
 
 /**
- * A product id as a cart accepts it: required, bounded, printable ASCII without spaces or braces.
- * Why strict: the id becomes a Redis hash field and is sent to the product service; anything a
- * catalog id can never look like is refused before either sees it.
+ * A product id as a cart accepts it: required, bounded, printable ASCII without spaces or braces,
+ * returned in the catalog's canonical form (a UUID in lower case). Why strict: the id becomes a Redis
+ * hash field and is sent to the product service; anything a catalog id can never look like is refused
+ * before either sees it. Why canonical on every RPC: lines are stored under the catalog's lower-case
+ * id, so RemoveItem with the upper-case id AddItem accepted must name the same line, not silently
+ * miss it.
  */
 export function requireProductId(value: string): string {
   if (value === "") throw invalid("product_id is required");
@@ -26,7 +30,7 @@ export function requireProductId(value: string): string {
   if (!/^[\x21-\x7a\x7c\x7e]+$/.test(value)) {
     throw invalid("product_id must be printable ASCII without spaces or braces");
   }
-  return value;
+  return canonicalUuid(value) ?? value;
 }
 
 /** Units to add: 1 to 99 as the contract says; anything else is InvalidArgument. */

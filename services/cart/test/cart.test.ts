@@ -206,6 +206,16 @@ describe("cart service over gRPC", () => {
     assert.deepEqual(lines(added), [`${id}x1`]);
   });
 
+  test("every RPC takes a product id in either case: one added in upper case is removed in upper case", async () => {
+    const { options } = await shopper();
+    const [a, b] = [productIds[11] ?? "", productIds[12] ?? ""];
+    await client.addItem({ productId: a.toUpperCase(), quantity: 2 }, options);
+    await client.addItem({ productId: b, quantity: 1 }, options);
+    const { cart: removed } = await client.removeItem({ productId: a.toUpperCase() }, options);
+    assert.deepEqual(lines(removed), [`${b}x1`]);
+    assert.deepEqual(lines((await client.getCart({}, options)).cart), [`${b}x1`]);
+  });
+
   test("product service down: AddItem is UNAVAILABLE and the cart is untouched", async () => {
     const deadPort = await freePort();
     const orphan = await startCart(`http://127.0.0.1:${deadPort}`);

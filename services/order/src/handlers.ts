@@ -17,6 +17,7 @@ import {
   invalidArgument,
   isUuid,
   requireAddress,
+  requireCancelReason,
   requireCardToken,
   requireIdempotencyKey,
 } from "./validation.js";
@@ -162,8 +163,7 @@ export function createOrderHandlers(deps: OrderHandlerDeps): ServiceImpl<typeof 
 
     async cancelOrder(req, ctx) {
       const { userId } = requireIdentity(ctx);
-      if (req.reason.length > 500) throw invalidArgument("reason", "must be at most 500 characters");
-      const reason = req.reason.trim() || "cancelled by customer";
+      const reason = requireCancelReason(req.reason);
       let order = await ownOrder(req.id, userId);
       // The saga may move the order between our read and our write; re-read and decide again.
       for (let attempt = 0; attempt < 5; attempt++) {

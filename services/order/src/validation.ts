@@ -1,11 +1,31 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Address } from "@shop/gen/shop/common/v1/address_pb";
+import { findControlCharacter } from "@shop/platform/control-characters";
 import { looksLikeCardNumber } from "./card-number.js";
 import type { ShippingAddress } from "./store/order-store.js";
 
 /** An InvalidArgument naming the offending field, the error every bad input gets. */
 export function invalidArgument(field: string, problem: string): ConnectError {
   return new ConnectError(`${field}: ${problem}`, Code.InvalidArgument);
+}
+
+/**
+ * Trims caller text and checks it: required or not, at most `maxLength` characters, no control
+ * characters. Why one rule for every text field: lengths count Unicode characters (code points) as
+ * the protos say, not UTF-16 units, so an emoji is one character everywhere; and control characters
+ * never belong in an address, a token or a reason, while U+0000 cannot even be stored (Postgres `text`
+ * refuses it, which reached the caller as Internal).
+ */
+function requireText(field: string, value: string, rule: { required: boolean; maxLength: number }): string {
+  const trimmed = value.trim();
+  const length = [...trimmed].length;
+  if (rule.required && length === 0) throw invalidArgument(field, "is required");
+  if (length > rule.maxLength) throw invalidArgument(field, `must be at most ${rule.maxLength} characters`);
+  const control = findControlCharacter(trimmed);
+  if (control !== undefined) {
+    throw invalidArgument(field, `must not contain control characters (found ${control})`);
+  }
+  return trimmed;
 }
 
 const printableAscii = /^[\x21-\x7e][\x20-\x7e]*$/;
@@ -25,9 +45,8 @@ export function requireIdempotencyKey(value: string): string {
  * stored or logged, and this check runs before the order is stored or the token sent to payment. The
  * message never repeats the value.
  */
-export function requireCardToken(token: string | undefined): string {
-  if (token === undefined || token.trim() === "") throw invalidArgument("payment.card_token", "is required");
-  if (token.length > 256) throw invalidArgument("payment.card_token", "must be at most 256 characters");
+export function requireCardToken(value: string | undefined): string {
+  const token = requireText("payment.card_token", value ?? "", { required: true, maxLength: 256 });
   if (looksLikeCardNumber(token)) {
     throw invalidArgument(
       "payment.card_token",
@@ -37,14 +56,6 @@ export function requireCardToken(token: string | undefined): string {
   return token;
 }
 
-function text(field: string, value: string, min: number, max: number): string {
-  const trimmed = value.trim();
-  const length = [...trimmed].length;
-  if (min > 0 && length === 0) throw invalidArgument(`shipping_address.${field}`, "is required");
-  if (length > max) throw invalidArgument(`shipping_address.${field}`, `must be at most ${max} characters`);
-  return trimmed;
-}
-
 /** Validates and trims a shipping address by the rules written in common/v1/address.proto. */
 export function requireAddress(address: Address | undefined): ShippingAddress {
   if (!address) throw invalidArgument("shipping_address", "is required");
@@ -52,15 +63,26 @@ export function requireAddress(address: Address | undefined): ShippingAddress {
   if (!/^[A-Z]{2}$/.test(country)) {
     throw invalidArgument("shipping_address.country", "must be an ISO 3166-1 alpha-2 code such as US or DE");
   }
+  const line = (field: string, value: string, required: boolean, maxLength: number) =>
+    requireText(`shipping_address.${field}`, value, { required, maxLength });
   return {
-    name: text("name", address.name, 1, 100),
-    line1: text("line1", address.line1, 1, 200),
-    line2: text("line2", address.line2, 0, 200),
-    city: text("city", address.city, 1, 100),
-    region: text("region", address.region, 0, 100),
-    postalCode: text("postal_code", address.postalCode, 0, 20),
+    name: line("name", address.name, true, 100),
+    line1: line("line1", address.line1, true, 200),
+    line2: line("line2", address.line2, false, 200),
+    city: line("city", address.city, true, 100),
+    region: line("region", address.region, false, 100),
+    postalCode: line("postal_code", address.postalCode, false, 20),
     country,
   };
+}
+
+/**
+ * The customer's reason for CancelOrder, trimmed: optional, at most 500 characters, no control
+ * characters; empty becomes "cancelled by customer". It becomes the order's status_reason and the
+ * OrderCancelled event's reason.
+ */
+export function requireCancelReason(value: string): string {
+  return requireText("reason", value, { required: false, maxLength: 500 }) || "cancelled by customer";
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -131,4 +131,52 @@ describe("order service: bad input is the caller's error, never INTERNAL", () =>
     const { order } = await placeOrder(shopper, { cardToken: "tok_visa" });
     assert.ok(order?.id, "a provider token is still accepted");
   });
+
+  test("NUL and other control characters are INVALID_ARGUMENT naming the field", async () => {
+    const shopper = await shopperWithCart();
+    const cases: Array<[string, Parameters<typeof placeOrder>[1]]> = [
+      ["shipping_address.name", { shippingAddress: { name: "A\u0000da" } }],
+      ["shipping_address.line1", { shippingAddress: { line1: "1 Main\u0000St" } }],
+      ["shipping_address.line2", { shippingAddress: { line2: "\u0000" } }],
+      ["shipping_address.city", { shippingAddress: { city: "Lon\u0000don" } }],
+      ["shipping_address.region", { shippingAddress: { region: "x\u0000" } }],
+      ["shipping_address.postal_code", { shippingAddress: { postalCode: "1\u00002" } }],
+      ["shipping_address.name", { shippingAddress: { name: "A\u0001da" } }],
+      ["shipping_address.city", { shippingAddress: { city: "Lon\u007fdon" } }],
+      ["shipping_address.line1", { shippingAddress: { line1: "1 Main\u0085St" } }],
+      ["payment.card_token", { cardToken: "tok_\u0000visa" }],
+      ["payment.card_token", { cardToken: "tok_\u001bvisa" }],
+    ];
+    for (const [field, change] of cases) {
+      const failed = await failure(placeOrder(shopper, change));
+      assert.equal(failed?.code, Code.InvalidArgument, `${field}: ${failed?.message}`);
+      assert.match(failed?.message ?? "", new RegExp(`^${field.replace(".", "\\.")}: .*control characters`));
+    }
+
+    const { order } = await placeOrder(shopper, { shippingAddress: { name: "Zoë 😀 O'Brien-Łukasz" } });
+    assert.ok(order);
+    for (const reason of ["a\u0000b", "line\u0001", "tab\there"]) {
+      const failed = await failure(
+        system.clients.order.cancelOrder({ id: order.id, reason }, shopper.options),
+      );
+      assert.equal(failed?.code, Code.InvalidArgument, `${JSON.stringify(reason)}: ${failed?.message}`);
+      assert.match(failed?.message ?? "", /^reason: .*control characters/);
+    }
+  });
+
+  test("the cancel reason's 500-character limit counts characters, not UTF-16 units", async () => {
+    const shopper = await shopperWithCart();
+    const { order } = await placeOrder(shopper, {});
+    assert.ok(order);
+    const tooLong = await failure(
+      system.clients.order.cancelOrder({ id: order.id, reason: "😀".repeat(501) }, shopper.options),
+    );
+    assert.equal(tooLong?.code, Code.InvalidArgument);
+    assert.match(tooLong?.message ?? "", /^reason: must be at most 500 characters/);
+    const { order: cancelled } = await system.clients.order.cancelOrder(
+      { id: order.id, reason: "😀".repeat(500) },
+      shopper.options,
+    );
+    assert.equal(cancelled?.statusReason, "😀".repeat(500));
+  });
 });

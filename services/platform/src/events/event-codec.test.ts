@@ -3,13 +3,13 @@ import { describe, test } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { MoneySchema } from "@shop/gen/shop/common/v1/money_pb";
 import { OrderPlacedSchema } from "@shop/gen/shop/order/v1/events_pb";
+import { isUuid } from "../uuid.js";
 import {
   createEvent,
   createEventRegistry,
   decodeEvent,
   EventDecodeError,
   encodeEvent,
-  isUuid,
   shopEventRegistry,
 } from "./event-codec.js";
 

@@ -18,6 +18,7 @@ import { file_shop_order_v1_events } from "@shop/gen/shop/order/v1/events_pb";
 import { file_shop_payment_v1_events } from "@shop/gen/shop/payment/v1/events_pb";
 import { file_shop_product_v1_events } from "@shop/gen/shop/product/v1/events_pb";
 import { file_shop_user_v1_events } from "@shop/gen/shop/user/v1/events_pb";
+import { isUuid } from "../uuid.js";
 
 /** Every event message carries its id (UUID, the dedupe key) and when the fact happened. */
 export type ShopEvent = Message & { eventId: string; occurTime?: Timestamp };
@@ -33,13 +34,6 @@ export interface EventRegistry {
   get(subject: string): DescMessage | undefined;
   /** Every known subject. */
   subjects(): string[];
-}
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** True for a canonical UUID string (any version), the only event id shape the tables accept. */
-export function isUuid(value: string): boolean {
-  return uuidPattern.test(value);
 }
 
 /**

@@ -29,6 +29,7 @@ function newOrder(): NewOrder {
     id: randomUUID(),
     userId: randomUUID(),
     idempotencyKey: randomUUID(),
+    cartVersion: String(createdAt.getTime()),
     status: "PENDING",
     statusReason: "",
     items: [

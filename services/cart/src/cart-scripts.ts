@@ -6,7 +6,10 @@
  * - KEYS[2] `cart:{userId}:order`    sorted set: product id → position when first added
  * - KEYS[3] `cart:{userId}:updated`  string: time of the last change, epoch milliseconds
  *
- * Every write sets the same TTL on all three keys, so they expire together after inactivity.
+ * Every write sets the same TTL on all three keys, so they expire together after inactivity, and
+ * a change time later than the last one even within one millisecond (or after the clock stepped
+ * back): the order service takes it as the cart's version, so two different contents of one cart
+ * never share it.
  * Each script ends by returning a snapshot `{status, detail, updatedMs, id1, qty1, id2, qty2, …}`
  * with items in first-added order, so a caller sees exactly the cart its own change produced.
  */
@@ -25,7 +28,10 @@ local function snapshot(status, detail)
 end
 
 local function touch(ttl, now)
-  redis.call('SET', KEYS[3], now)
+  local previous = tonumber(redis.call('GET', KEYS[3]) or '0')
+  local changed = tonumber(now)
+  if changed <= previous then changed = previous + 1 end
+  redis.call('SET', KEYS[3], changed)
   for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ttl) end
 end
 `;

@@ -7,6 +7,7 @@ import type { ProductService } from "@shop/gen/shop/product/v1/product_pb";
 import { requireIdentity } from "@shop/platform/auth/identity";
 import { createEvent } from "@shop/platform/events/event-codec";
 import { requestLoggerKey, traceHeaders } from "@shop/platform/request-context";
+import { cartVersionOf } from "./cart-version.js";
 import { orderTotal } from "./money.js";
 import { toProtoMoney, toProtoOrder } from "./order-proto.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
@@ -105,6 +106,7 @@ export function createOrderHandlers(deps: OrderHandlerDeps): ServiceImpl<typeof 
         id: randomUUID(),
         userId,
         idempotencyKey,
+        cartVersion: cartVersionOf(current),
         status: "PENDING",
         statusReason: "",
         items: lines,
@@ -128,6 +130,12 @@ export function createOrderHandlers(deps: OrderHandlerDeps): ServiceImpl<typeof 
         total: toProtoMoney(total),
       });
       const result = await store.create(order, placed);
+      if (!result.created && result.conflict === "cart-version") {
+        throw new ConnectError(
+          `this cart was already checked out as order ${result.order.id}; change the cart to place another order`,
+          Code.FailedPrecondition,
+        );
+      }
       if (result.created) {
         try {
           await cart.clearCart({}, { headers });

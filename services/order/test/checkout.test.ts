@@ -106,6 +106,41 @@ describe("checkout saga over real services", () => {
     assert.equal(cart?.items[0]?.quantity, 4, "the retried request left the new cart alone");
   });
 
+  test("one cart checked out several times at once, each with its own key, is one order charged once", async () => {
+    const kettle = await system.createProduct(30, 10);
+    const shopper = await system.shopper();
+    await system.clients.cart.addItem({ productId: kettle, quantity: 1 }, shopper.options);
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 5 }, () =>
+        system.clients.order.placeOrder(
+          { payment: { cardToken: "tok_visa" }, shippingAddress: address, idempotencyKey: randomUUID() },
+          shopper.options,
+        ),
+      ),
+    );
+    const placed = attempts.flatMap((a) =>
+      a.status === "fulfilled" && a.value.order ? [a.value.order] : [],
+    );
+    assert.equal(placed.length, 1, "exactly one checkout becomes an order");
+    const [order] = placed;
+    assert.ok(order);
+    for (const attempt of attempts) {
+      if (attempt.status === "fulfilled") continue;
+      const error = ConnectError.from(attempt.reason);
+      // Either the cart was already cleared (empty) or the order still held its version.
+      assert.equal(error.code, Code.FailedPrecondition, error.message);
+      assert.match(error.rawMessage, new RegExp(`cart is empty|checked out as order ${order.id}`));
+    }
+    assert.equal((await settled(order.id, shopper.options)).status, OrderStatus.CONFIRMED);
+    const { orders } = await system.clients.order.listOrders({}, shopper.options);
+    assert.deepEqual(
+      orders.map((o) => o.id),
+      [order.id],
+    );
+    assert.equal((await paymentsOf(order.id)).length, 1);
+    assert.deepEqual(await stock(kettle), { available: 9, reserved: 0 });
+  });
+
   test("concurrent checkouts for the last units: exactly as many CONFIRMED as units, stock 0", async () => {
     const units = 10;
     const buyers = 50;

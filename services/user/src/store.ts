@@ -1,3 +1,4 @@
+import { isUniqueViolation } from "@shop/platform/postgres-errors";
 import { eq, sql } from "drizzle-orm";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { type UserRow, users } from "./schema.js";
@@ -98,14 +99,4 @@ export function createUserStore<TSchema extends Record<string, unknown>>(
       return row;
     },
   };
-}
-
-/** Postgres reports unique violations as SQLSTATE 23505; drizzle may wrap the driver's error. */
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  for (let current = error; current instanceof Error; current = current.cause) {
-    const fields = current as Error & { code?: unknown; constraint_name?: unknown };
-    if (fields.code === "23505")
-      return fields.constraint_name === undefined || fields.constraint_name === constraint;
-  }
-  return false;
 }

@@ -1,6 +1,7 @@
 import { encodeEvent, type ShopEvent } from "@shop/platform/events/event-codec";
 import { Binary, type ClientSession, type Collection, MongoClient, MongoServerError } from "mongodb";
 import type {
+  CreateResult,
   NewOrder,
   OrderChange,
   OrderRecord,
@@ -28,6 +29,8 @@ interface OrderDocument {
   paymentId: string;
   saga: SagaState;
   version: number;
+  /** The cart version the order holds; removed when it is cancelled (see `NewOrder.cartVersion`). */
+  cartClaim?: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -44,8 +47,13 @@ interface OutboxDocument {
 
 const duplicateKeyCode = 11000;
 
-function isDuplicateKey(error: unknown): boolean {
-  return error instanceof MongoServerError && error.code === duplicateKeyCode;
+/** A duplicate key error of the unique index on `field` (MongoDB names the index's keys in `keyPattern`). */
+function isDuplicateKeyOf(error: unknown, field: string): boolean {
+  return (
+    error instanceof MongoServerError &&
+    error.code === duplicateKeyCode &&
+    Object.hasOwn((error.keyPattern as Record<string, unknown> | undefined) ?? {}, field)
+  );
 }
 
 function toStoredMoney(money: { currencyCode: string; units: bigint; nanos: number }): StoredMoney {
@@ -121,6 +129,11 @@ export async function createMongoOrderStore(options: MongoOrderStoreOptions): Pr
       { userId: 1, idempotencyKey: 1 },
       { unique: true, name: "user_idempotency_key" },
     );
+    // Only orders that hold a cart version are indexed, so cancelled ones (claim removed) never collide.
+    await orders.createIndex(
+      { userId: 1, cartClaim: 1 },
+      { unique: true, name: "user_cart_claim", partialFilterExpression: { cartClaim: { $exists: true } } },
+    );
     await orders.createIndex({ userId: 1, createdAt: -1, _id: -1 }, { name: "user_newest" });
     await orders.createIndex({ "saga.step": 1, "saga.leaseExpiresAt": 1 }, { name: "resumable" });
     await outbox.createIndex({ publishedAt: 1, createdAt: 1 }, { name: "pending" });
@@ -143,35 +156,49 @@ export async function createMongoOrderStore(options: MongoOrderStoreOptions): Pr
     return doc ? toRecord(doc) : undefined;
   }
 
+  /** One attempt of `create`; undefined when the cart version's holder was cancelled meanwhile. */
+  async function createOnce(order: NewOrder, event: ShopEvent): Promise<CreateResult | undefined> {
+    const doc: OrderDocument = {
+      _id: order.id,
+      userId: order.userId,
+      idempotencyKey: order.idempotencyKey,
+      status: order.status,
+      statusReason: order.statusReason,
+      items: order.items.map((line) => ({ ...line, unitPrice: toStoredMoney(line.unitPrice) })),
+      total: toStoredMoney(order.total),
+      shippingAddress: { ...order.shippingAddress },
+      paymentId: order.paymentId,
+      saga: { ...order.saga },
+      version: 1,
+      ...(order.cartVersion === "" ? {} : { cartClaim: order.cartVersion }),
+      createdAt: order.createdAt,
+      updatedAt: order.createdAt,
+    };
+    try {
+      await inTransaction(async (session) => {
+        await orders.insertOne(doc, { session });
+        await outbox.insertOne(outboxDocument(event), { session });
+      });
+      return { order: toRecord(doc), created: true };
+    } catch (error) {
+      if (isDuplicateKeyOf(error, "cartClaim") && !isDuplicateKeyOf(error, "idempotencyKey")) {
+        const holder = await orders.findOne({ userId: order.userId, cartClaim: order.cartVersion });
+        return holder ? { created: false, conflict: "cart-version", order: toRecord(holder) } : undefined;
+      }
+      if (!isDuplicateKeyOf(error, "idempotencyKey")) throw error;
+    }
+    const existing = await orders.findOne({ userId: order.userId, idempotencyKey: order.idempotencyKey });
+    if (!existing) throw new Error("order vanished after an idempotency-key conflict");
+    return { order: toRecord(existing), created: false, conflict: "idempotency-key" };
+  }
+
   return {
     async create(order: NewOrder, event: ShopEvent) {
-      const doc: OrderDocument = {
-        _id: order.id,
-        userId: order.userId,
-        idempotencyKey: order.idempotencyKey,
-        status: order.status,
-        statusReason: order.statusReason,
-        items: order.items.map((line) => ({ ...line, unitPrice: toStoredMoney(line.unitPrice) })),
-        total: toStoredMoney(order.total),
-        shippingAddress: { ...order.shippingAddress },
-        paymentId: order.paymentId,
-        saga: { ...order.saga },
-        version: 1,
-        createdAt: order.createdAt,
-        updatedAt: order.createdAt,
-      };
-      try {
-        await inTransaction(async (session) => {
-          await orders.insertOne(doc, { session });
-          await outbox.insertOne(outboxDocument(event), { session });
-        });
-        return { order: toRecord(doc), created: true };
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-      }
-      const existing = await orders.findOne({ userId: order.userId, idempotencyKey: order.idempotencyKey });
-      if (!existing) throw new Error("order vanished after an idempotency-key conflict");
-      return { order: toRecord(existing), created: false };
+      // A second try only when the order that held the cart version was cancelled between the
+      // conflict and the read of it: the version is free now.
+      const result = (await createOnce(order, event)) ?? (await createOnce(order, event));
+      if (!result) throw new Error("the cart version was released twice during one checkout");
+      return result;
     },
 
     get,
@@ -199,7 +226,11 @@ export async function createMongoOrderStore(options: MongoOrderStoreOptions): Pr
       const apply = (session?: ClientSession) =>
         orders.findOneAndUpdate(
           { _id: id, version: expectedVersion },
-          { $set: { ...changeFields(change), version: expectedVersion + 1, updatedAt: new Date() } },
+          {
+            $set: { ...changeFields(change), version: expectedVersion + 1, updatedAt: new Date() },
+            // A cancelled order lets go of its cart version (see `OrderStore.create`).
+            ...(change.status === "CANCELLED" ? { $unset: { cartClaim: "" as const } } : {}),
+          },
           { returnDocument: "after", ...(session ? { session } : {}) },
         );
       if (!event) {

@@ -58,6 +58,7 @@ export function sampleOrder(overrides: Partial<NewOrder> = {}): NewOrder {
       leaseOwner: "",
       leaseExpiresAt: createdAt,
     },
+    cartVersion: String(clock),
     createdAt,
     ...overrides,
   };
@@ -99,7 +100,8 @@ export function registerOrderStoreContract(
       const read = await store.get(order.id);
       assert.ok(read);
       const { version, updatedAt, ...rest } = read;
-      assert.deepEqual(rest, order);
+      const { cartVersion, ...recorded } = order;
+      assert.deepEqual(rest, recorded);
       assert.equal(version, 1);
       assert.equal(updatedAt.getTime(), order.createdAt.getTime());
       assert.ok((await harness.outboxEventIds()).includes(event.eventId));
@@ -130,6 +132,51 @@ export function registerOrderStoreContract(
       const result = await store.create(other, placed(other));
       assert.equal(result.created, true);
       assert.equal(result.order.id, other.id);
+    });
+
+    test("a second order from the same cart version is refused, writes nothing and names the first", async () => {
+      const first = sampleOrder();
+      await store.create(first, placed(first));
+      const second = sampleOrder({ userId: first.userId, cartVersion: first.cartVersion });
+      const secondEvent = placed(second);
+      const result = await store.create(second, secondEvent);
+      assert.equal(result.created, false);
+      assert.equal(result.created === false && result.conflict, "cart-version");
+      assert.equal(result.order.id, first.id);
+      assert.equal(await store.get(second.id), undefined);
+      assert.ok(!(await harness.outboxEventIds()).includes(secondEvent.eventId));
+      const replay = await store.create(first, placed(first));
+      assert.equal(replay.created === false && replay.conflict, "idempotency-key");
+    });
+
+    test("concurrent checkouts of one cart version with different keys produce exactly one order", async () => {
+      const userId = `user-${randomUUID()}`;
+      const attempts = Array.from({ length: 8 }, () => sampleOrder({ userId, cartVersion: "1700000000000" }));
+      const results = await Promise.all(attempts.map((order) => store.create(order, placed(order))));
+      const created = results.filter((r) => r.created);
+      assert.equal(created.length, 1);
+      for (const result of results.filter((r) => !r.created)) {
+        assert.equal(result.created === false && result.conflict, "cart-version");
+        assert.equal(result.order.id, created[0]?.order.id);
+      }
+    });
+
+    test("cart versions are per user, and a cancelled order releases its version", async () => {
+      const first = sampleOrder();
+      await store.create(first, placed(first));
+      const otherUser = sampleOrder({ cartVersion: first.cartVersion });
+      assert.equal((await store.create(otherUser, placed(otherUser))).created, true);
+
+      const confirmed = await store.update(first.id, 1, { status: "CONFIRMED" });
+      assert.ok(confirmed);
+      const whileConfirmed = sampleOrder({ userId: first.userId, cartVersion: first.cartVersion });
+      assert.equal((await store.create(whileConfirmed, placed(whileConfirmed))).created, false);
+
+      assert.ok(await store.update(first.id, confirmed.version, { status: "CANCELLED" }));
+      const afterCancel = sampleOrder({ userId: first.userId, cartVersion: first.cartVersion });
+      const result = await store.create(afterCancel, placed(afterCancel));
+      assert.equal(result.created, true);
+      assert.equal(result.order.id, afterCancel.id);
     });
 
     test("concurrent creates with one key produce exactly one order", async () => {

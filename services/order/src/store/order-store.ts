@@ -71,7 +71,30 @@ export interface OrderRecord {
 }
 
 /** What PlaceOrder hands to the store; ids and timestamps are the caller's, so they fit its event. */
-export type NewOrder = Omit<OrderRecord, "version" | "updatedAt">;
+export type NewOrder = Omit<OrderRecord, "version" | "updatedAt"> & {
+  /**
+   * The version of the cart the order was placed from (its last-change time, which strictly increases
+   * with every change of a cart). While the order is not CANCELLED it holds that cart version: no other
+   * order of the same user can be placed from it. Why: two checkouts of one cart sent at once (a
+   * double click, two tabs) read the same cart before either clears it, and without this would
+   * both become orders and both be charged.
+   */
+  readonly cartVersion: string;
+};
+
+/** How `OrderStore.create` ended. */
+export type CreateResult =
+  | { readonly created: true; readonly order: OrderRecord }
+  | {
+      readonly created: false;
+      /**
+       * `idempotency-key`: the user placed an order with this key before (it comes back, as a retry
+       * expects); `cart-version`: an order that is not cancelled was placed from the same cart version
+       * (it comes back so the caller can name it).
+       */
+      readonly conflict: "idempotency-key" | "cart-version";
+      readonly order: OrderRecord;
+    };
 
 /** A change to an order: any subset of status, reason, payment id and saga fields. */
 export interface OrderChange {
@@ -100,10 +123,12 @@ export interface ListOptions {
 export interface OrderStore {
   /**
    * Inserts a new order with its OrderPlaced event, unless the user already placed an order with the
-   * same idempotency key: then nothing is written and that order comes back with `created: false`.
-   * Race-safe: uniqueness of (user_id, idempotency_key) is enforced by the database.
+   * same idempotency key, or an order that is not cancelled from the same cart version: then nothing is
+   * written and that order comes back with `created: false` and the conflict. Race-safe: both
+   * uniquenesses are enforced by the database. Cancelling an order (a change to status CANCELLED)
+   * releases its cart version, so the same cart can be checked out again.
    */
-  create(order: NewOrder, event: ShopEvent): Promise<{ order: OrderRecord; created: boolean }>;
+  create(order: NewOrder, event: ShopEvent): Promise<CreateResult>;
   /** The order a user placed with an idempotency key, if any (a retried PlaceOrder checks out nothing). */
   getByIdempotencyKey(userId: string, idempotencyKey: string): Promise<OrderRecord | undefined>;
   /** An order by id, whoever owns it (callers check ownership). */

@@ -1,10 +1,13 @@
 import { fileURLToPath } from "node:url";
+import type { ShopEvent } from "@shop/platform/events/event-codec";
 import { writeOutbox } from "@shop/platform/events/outbox";
 import type { Logger } from "@shop/platform/log";
+import { isUniqueViolation } from "@shop/platform/postgres-errors";
 import { openServiceDatabase } from "@shop/platform/service-database";
 import { and, asc, desc, eq, lt, ne, or } from "drizzle-orm";
 import type { Sql } from "postgres";
 import type {
+  CreateResult,
   MoneyValue,
   NewOrder,
   OrderChange,
@@ -12,7 +15,7 @@ import type {
   OrderStore,
   ShippingAddress,
 } from "./order-store.js";
-import { type OrderRow, orders, type StoredLine } from "./postgres-schema.js";
+import { cartClaimIndex, type OrderRow, orders, type StoredLine } from "./postgres-schema.js";
 
 const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url));
 
@@ -68,6 +71,8 @@ function changeColumns(change: OrderChange): Partial<typeof orders.$inferInsert>
     ...(saga?.failureReason === undefined ? {} : { failureReason: saga.failureReason }),
     ...(saga?.leaseOwner === undefined ? {} : { leaseOwner: saga.leaseOwner }),
     ...(saga?.leaseExpiresAt === undefined ? {} : { leaseExpiresAt: saga.leaseExpiresAt }),
+    // A cancelled order lets go of its cart version (see `OrderStore.create`).
+    ...(change.status === "CANCELLED" ? { cartClaim: null } : {}),
   };
 }
 
@@ -95,6 +100,7 @@ export function toOrderRow(order: NewOrder) {
     leaseOwner: order.saga.leaseOwner,
     leaseExpiresAt: order.saga.leaseExpiresAt,
     version: 1,
+    cartClaim: order.cartVersion === "" ? null : order.cartVersion,
     createdAt: order.createdAt,
     updatedAt: order.createdAt,
   };
@@ -139,32 +145,48 @@ export async function createPostgresOrderStore(
     return row && toRecord(row);
   }
 
+  /** One attempt of `create`; undefined when the cart version's holder was cancelled meanwhile. */
+  async function createOnce(order: NewOrder, event: ShopEvent): Promise<CreateResult | undefined> {
+    let inserted: OrderRecord | undefined;
+    try {
+      inserted = await db.transaction(async (tx) => {
+        // Both inserts are sent at once (postgres.js pipelines them on the transaction's
+        // connection), so the outbox row costs no extra round trip on the checkout's hot path.
+        const [rows] = await Promise.all([
+          tx
+            .insert(orders)
+            .values(toOrderRow(order))
+            .onConflictDoNothing({ target: [orders.userId, orders.idempotencyKey] })
+            .returning(),
+          writeOutbox(tx, event),
+        ]);
+        const row = rows[0];
+        if (!row) throw idempotentReplay;
+        return toRecord(row);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, cartClaimIndex)) {
+        const [holder] = await db
+          .select()
+          .from(orders)
+          .where(and(eq(orders.userId, order.userId), eq(orders.cartClaim, order.cartVersion)));
+        return holder && { created: false, conflict: "cart-version", order: toRecord(holder) };
+      }
+      if (error !== idempotentReplay) throw error;
+    }
+    if (inserted) return { order: inserted, created: true };
+    const existing = await getByIdempotencyKey(order.userId, order.idempotencyKey);
+    if (!existing) throw new Error("order vanished after an idempotency-key conflict");
+    return { order: existing, created: false, conflict: "idempotency-key" };
+  }
+
   return {
     async create(order, event) {
-      let inserted: OrderRecord | undefined;
-      try {
-        inserted = await db.transaction(async (tx) => {
-          // Both inserts are sent at once (postgres.js pipelines them on the transaction's
-          // connection), so the outbox row costs no extra round trip on the checkout's hot path.
-          const [rows] = await Promise.all([
-            tx
-              .insert(orders)
-              .values(toOrderRow(order))
-              .onConflictDoNothing({ target: [orders.userId, orders.idempotencyKey] })
-              .returning(),
-            writeOutbox(tx, event),
-          ]);
-          const row = rows[0];
-          if (!row) throw idempotentReplay;
-          return toRecord(row);
-        });
-      } catch (error) {
-        if (error !== idempotentReplay) throw error;
-      }
-      if (inserted) return { order: inserted, created: true };
-      const existing = await getByIdempotencyKey(order.userId, order.idempotencyKey);
-      if (!existing) throw new Error("order vanished after an idempotency-key conflict");
-      return { order: existing, created: false };
+      // A second try only when the order that held the cart version was cancelled between the
+      // conflict and the read of it: the version is free now.
+      const result = (await createOnce(order, event)) ?? (await createOnce(order, event));
+      if (!result) throw new Error("the cart version was released twice during one checkout");
+      return result;
     },
 
     get,

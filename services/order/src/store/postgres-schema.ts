@@ -9,6 +9,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
 
@@ -22,6 +23,9 @@ export interface StoredLine {
   quantity: number;
   unitPrice: { currencyCode: string; units: string; nanos: number };
 }
+
+/** The unique index that lets one order, not cancelled, hold a user's cart version. */
+export const cartClaimIndex = "orders_user_cart_claim";
 
 /** Orders with their saga state (Postgres adapter of the OrderStore). */
 export const orders = pgTable(
@@ -45,11 +49,15 @@ export const orders = pgTable(
     leaseOwner: text("lease_owner").notNull().default(""),
     leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true, precision: 3 }).notNull(),
     version: integer("version").notNull().default(1),
+    /** The cart version the order holds until it is cancelled (then NULL); see `NewOrder.cartVersion`. */
+    cartClaim: text("cart_claim"),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
   },
   (table) => [
     unique("orders_user_idempotency_key").on(table.userId, table.idempotencyKey),
+    // NULLs never collide, so cancelled orders (cart_claim NULL) do not hold their cart version.
+    uniqueIndex(cartClaimIndex).on(table.userId, table.cartClaim),
     index("orders_user_newest_idx").on(table.userId, table.createdAt.desc(), table.id.desc()),
     index("orders_resumable_idx").on(table.leaseExpiresAt).where(sql`${table.sagaStep} <> 'DONE'`),
   ],

@@ -37,7 +37,9 @@ export type Cart = Message<"shop.cart.v1.Cart"> & {
   items: CartItem[];
 
   /**
-   * When the cart was last changed. Unset for a cart that was never changed.
+   * When the cart was last changed. Unset for a cart that was never changed. Strictly increases with
+   * every change (by a millisecond when two changes fall in the same one), so checkout can use it as
+   * the version of the cart's contents.
    *
    * @generated from field: google.protobuf.Timestamp update_time = 3;
    */

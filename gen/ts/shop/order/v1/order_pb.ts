@@ -443,7 +443,9 @@ export const OrderService: GenService<{
    * Idempotent by `idempotency_key` per caller: repeating a request with a key already used returns
    * the order placed the first time, in its current status, and checks out nothing. Fails with
    * FAILED_PRECONDITION when the cart is empty, a product no longer exists or the cart mixes
-   * currencies. Lack of stock or a declined card do not fail this call; they cancel the order later.
+   * currencies, and when the same cart, unchanged, was already checked out into an order that is not
+   * cancelled (two checkouts sent at once with different keys become one order, not two charges).
+   * Lack of stock or a declined card do not fail this call; they cancel the order later.
    *
    * @generated from rpc shop.order.v1.OrderService.PlaceOrder
    */

@@ -11,6 +11,7 @@ import { describeError, HttpError, writeError } from "./http/error-response.js";
 import { readJsonBody } from "./http/read-json-body.js";
 import type { RateLimiter } from "./rate-limit/token-bucket.js";
 import type { Route, RouteTable } from "./routes/route-table.js";
+import { badRequest } from "./transcode/bad-request.js";
 import { buildRequestMessage } from "./transcode/build-request.js";
 import { buildResponseJson } from "./transcode/build-response.js";
 import type { Upstreams } from "./upstreams.js";
@@ -33,7 +34,7 @@ export interface GatewayOutcome {
 }
 
 /**
- * Serves one REST request through the route table: match (404 / 405), access rule (401 / 403), rate
+ * Serves one REST request through the route table: match (400 / 404 / 405), access rule (401 / 403), rate
  * limit (429), body (413 / 415 / 400), transcoding, the upstream gRPC call, and the JSON response or
  * error. Every step that can fail on caller input answers 4xx with the JSON error body; only edge
  * bugs are 500, logged with their cause.
@@ -50,6 +51,11 @@ export function createGateway(options: GatewayOptions) {
     trace: Context,
   ): Promise<GatewayOutcome> {
     const match = routes.match(req.method ?? "GET", url.pathname);
+    if (match.kind === "malformed-path") {
+      req.resume();
+      const error = badRequest(`path ${url.pathname} is not valid percent-encoded UTF-8`);
+      return { route: "unmatched", status: writeError(res, error, requestId) };
+    }
     if (match.kind === "not-found") {
       req.resume();
       return { route: "unmatched", status: writeError(res, notFound(url.pathname), requestId) };

@@ -302,6 +302,13 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     assert.equal((JSON.parse(absolute.body) as { product: { id: string } }).product.id, created.id);
   });
 
+  it("answers 400 for a path that is not valid percent-encoded UTF-8", async () => {
+    for (const path of ["/v1/orders/%FF", "/v1/products/%FF"]) {
+      const body = await expectError(await call("GET", path, { token: userToken }), 400, "invalid_argument");
+      assert.match(body.message, /not valid percent-encoded UTF-8/);
+    }
+  });
+
   it("answers HEAD wherever GET is served: same status and headers, no body", async () => {
     const created = products.values().next().value as Product;
     const got = await call("GET", `/v1/products/${created.id}`);

@@ -161,6 +161,12 @@ export class RequestPath {
     return path.startsWith("/") ? new RequestPath(path.slice(1).split("/")) : undefined;
   }
 
+  /** False when some segment is not valid percent-encoded UTF-8 (`%FF`, `%E0%A4%A`). */
+  isDecodable(): boolean {
+    for (let i = 0; i < this.segments.length; i++) if (this.decodedAt(i) === undefined) return false;
+    return true;
+  }
+
   /** Segment `index` percent-decoded; undefined if it is not valid percent-encoding. */
   decodedAt(index: number): string | undefined {
     let value = this.decoded[index];

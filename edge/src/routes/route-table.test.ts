@@ -33,6 +33,15 @@ describe("route table from the contracts", () => {
     assert.deepEqual(table.match("GET", "/v1/nothing"), { kind: "not-found" });
   });
 
+  it("tells a path that is not valid percent-encoded UTF-8 from an unknown one", () => {
+    for (const path of ["/v1/orders/%FF", "/v1/products/%FF", "/v1/orders/%E0%A4%A:cancel", "/v1/x/%zz"]) {
+      assert.deepEqual(table.match("GET", path), { kind: "malformed-path" }, path);
+    }
+    const encoded = table.match("GET", "/v1/products/p%201");
+    assert.equal(encoded.kind, "found");
+    if (encoded.kind === "found") assert.equal(encoded.bindings.get("id"), "p 1");
+  });
+
   it("serves HEAD by the GET route, and lists HEAD only where GET is allowed", () => {
     const head = table.match("HEAD", "/v1/products/p1");
     assert.equal(head.kind, "found");

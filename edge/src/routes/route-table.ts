@@ -29,11 +29,16 @@ export interface Route {
 export type RouteMatch =
   | { readonly kind: "found"; readonly route: Route; readonly bindings: PathBindings }
   | { readonly kind: "method-not-allowed"; readonly allowed: readonly string[] }
-  | { readonly kind: "not-found" };
+  | { readonly kind: "not-found" }
+  /** A segment of the path is not valid percent-encoded UTF-8: the caller's mistake, not a missing route. */
+  | { readonly kind: "malformed-path" };
 
 export interface RouteTable {
   readonly routes: readonly Route[];
-  /** HEAD finds the GET route of the path; a 405's `allowed` lists HEAD wherever GET is. */
+  /**
+   * HEAD finds the GET route of the path; a 405's `allowed` lists HEAD wherever GET is. A path that
+   * is not valid percent-encoding is `malformed-path`, whatever routes exist.
+   */
   match(httpMethod: string, path: string): RouteMatch;
 }
 
@@ -81,6 +86,8 @@ export function createRouteTable(services: readonly DescService[]): RouteTable {
     match(httpMethod, path) {
       const requestPath = RequestPath.parse(path);
       if (!requestPath) return { kind: "not-found" };
+      // Only a path with a "%" can fail to decode; its segments are decoded once, here, for all routes.
+      if (path.includes("%") && !requestPath.isDecodable()) return { kind: "malformed-path" };
       // HEAD is GET without the response body (RFC 9110 §9.3.2), so the GET route serves it.
       const wanted = httpMethod === "HEAD" ? "GET" : httpMethod;
       let allowed: Set<string> | undefined;

@@ -3,7 +3,7 @@ import { type InventoryService, ReservationStatus } from "@shop/gen/shop/invento
 import { traceHeaders } from "@shop/platform/request-context";
 import type { ProductCatalog } from "./catalog.js";
 import type { InventoryStore, ReservationRecord, TransitionResult } from "./store.js";
-import { requireAvailable, requireId, requireItems } from "./validation.js";
+import { requireAvailable, requireId, requireItems, requireProductId } from "./validation.js";
 
 const statusToProto: Record<ReservationRecord["status"], ReservationStatus> = {
   RESERVED: ReservationStatus.RESERVED,
@@ -54,12 +54,12 @@ export function createInventoryHandlers(
 ): ServiceImpl<typeof InventoryService> {
   return {
     async getStock(request) {
-      const productId = requireId("product_id", request.productId);
+      const productId = requireProductId("product_id", request.productId);
       return { stock: await store.getStock(productId) };
     },
 
     async setStock(request, context) {
-      const requested = requireId("product_id", request.productId);
+      const requested = requireProductId("product_id", request.productId);
       const available = requireAvailable(request.available);
       const productId = catalog
         ? await catalog.requireProduct(requested, traceHeaders(context.values))

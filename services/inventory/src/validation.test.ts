@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { limits, requireAvailable, requireId, requireItems } from "./validation.js";
+import { limits, requireAvailable, requireId, requireItems, requireProductId } from "./validation.js";
+
+const a = "0b9f2c1e-8d4a-4f3b-9c2d-1e0f5a6b7c8d";
+const b = "7c1d9e2f-3a4b-4c5d-8e6f-a1b2c3d4e5f6";
 
 function rejection(run: () => unknown): ConnectError {
   try {
@@ -23,6 +26,14 @@ describe("inventory validation", () => {
     }
   });
 
+  test("product ids: UUIDs only, in lower case", () => {
+    assert.equal(requireProductId("product_id", a), a);
+    assert.equal(requireProductId("product_id", a.toUpperCase()), a);
+    for (const bad of ["", "xyz", "a/b", "😀", `${a} `, `{${a}}`, a.replaceAll("-", "")]) {
+      assert.match(rejection(() => requireProductId("product_id", bad)).rawMessage, /^product_id /);
+    }
+  });
+
   test("available: 0 to the maximum, integers only", () => {
     assert.equal(requireAvailable(0), 0);
     assert.equal(requireAvailable(limits.maxAvailable), limits.maxAvailable);
@@ -30,29 +41,38 @@ describe("inventory validation", () => {
   });
 
   test("items: at least one, unique products, quantities in bounds", () => {
-    assert.deepEqual(requireItems([{ productId: "a", quantity: limits.maxItemQuantity }]), [
-      { productId: "a", quantity: limits.maxItemQuantity },
+    assert.deepEqual(requireItems([{ productId: a.toUpperCase(), quantity: limits.maxItemQuantity }]), [
+      { productId: a, quantity: limits.maxItemQuantity },
     ]);
     rejection(() => requireItems([]));
     const tooMany = Array.from({ length: limits.maxItemsPerReservation + 1 }, (_, i) => ({
-      productId: `p${i}`,
+      productId: `${a.slice(0, -3)}${String(i).padStart(3, "0")}`,
       quantity: 1,
     }));
     rejection(() => requireItems(tooMany));
     assert.match(
       rejection(() =>
         requireItems([
-          { productId: "a", quantity: 1 },
-          { productId: "a", quantity: 1 },
+          { productId: a, quantity: 1 },
+          { productId: a.toUpperCase(), quantity: 1 },
         ]),
       ).rawMessage,
-      /items\[1\]\.product_id "a" is listed twice/,
+      new RegExp(`items\\[1\\]\\.product_id "${a}" is listed twice`),
     );
     assert.match(
-      rejection(() => requireItems([{ productId: "a", quantity: 0 }])).rawMessage,
+      rejection(() => requireItems([{ productId: a, quantity: 0 }])).rawMessage,
       /items\[0\]\.quantity/,
     );
-    rejection(() => requireItems([{ productId: "a", quantity: limits.maxItemQuantity + 1 }]));
+    rejection(() => requireItems([{ productId: a, quantity: limits.maxItemQuantity + 1 }]));
     rejection(() => requireItems([{ productId: "", quantity: 1 }]));
+    assert.match(
+      rejection(() =>
+        requireItems([
+          { productId: b, quantity: 1 },
+          { productId: "xyz", quantity: 1 },
+        ]),
+      ).rawMessage,
+      /^items\[1\]\.product_id /,
+    );
   });
 });

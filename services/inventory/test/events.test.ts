@@ -44,7 +44,7 @@ describe("inventory events reach JetStream through the outbox relay", () => {
       InventoryService,
       createGrpcTransport({ baseUrl: `http://127.0.0.1:${service.port}` }),
     );
-    const productId = `p-${randomUUID()}`;
+    const productId = randomUUID();
     const reservationId = randomUUID();
     const sql = postgres(database.url, { max: 1, onnotice: () => {} });
     try {

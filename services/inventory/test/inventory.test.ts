@@ -31,7 +31,7 @@ describe("inventory service over gRPC", () => {
   let userHeaders: Record<string, string>;
 
   /** A product id no other test uses, so tests do not depend on each other's stock. */
-  const product = () => `p-${randomUUID()}`;
+  const product = () => randomUUID();
 
   async function setStock(productId: string, available: number) {
     return client.setStock({ productId, available }, { headers: adminHeaders });
@@ -99,6 +99,7 @@ describe("inventory service over gRPC", () => {
   });
 
   test("bad input is INVALID_ARGUMENT naming the field", async () => {
+    const a = product();
     const cases: Array<[() => Promise<unknown>, RegExp]> = [
       [() => setStock(product(), -1), /available/],
       [() => setStock(product(), 1_000_001), /available/],
@@ -108,17 +109,17 @@ describe("inventory service over gRPC", () => {
       [() => client.reserveStock({ reservationId: "r", orderId: "o", items: [] }), /items/],
       [
         () =>
-          client.reserveStock({ reservationId: "", orderId: "o", items: [{ productId: "a", quantity: 1 }] }),
+          client.reserveStock({ reservationId: "", orderId: "o", items: [{ productId: a, quantity: 1 }] }),
         /reservation_id/,
       ],
       [
         () =>
-          client.reserveStock({ reservationId: "r", orderId: "", items: [{ productId: "a", quantity: 1 }] }),
+          client.reserveStock({ reservationId: "r", orderId: "", items: [{ productId: a, quantity: 1 }] }),
         /order_id/,
       ],
       [
         () =>
-          client.reserveStock({ reservationId: "r", orderId: "o", items: [{ productId: "a", quantity: 0 }] }),
+          client.reserveStock({ reservationId: "r", orderId: "o", items: [{ productId: a, quantity: 0 }] }),
         /quantity/,
       ],
       [
@@ -126,7 +127,7 @@ describe("inventory service over gRPC", () => {
           client.reserveStock({
             reservationId: "r",
             orderId: "o",
-            items: [{ productId: "a", quantity: 1001 }],
+            items: [{ productId: a, quantity: 1001 }],
           }),
         /quantity/,
       ],
@@ -136,8 +137,8 @@ describe("inventory service over gRPC", () => {
             reservationId: "r",
             orderId: "o",
             items: [
-              { productId: "a", quantity: 1 },
-              { productId: "a", quantity: 2 },
+              { productId: a, quantity: 1 },
+              { productId: a, quantity: 2 },
             ],
           }),
         /listed twice/,
@@ -150,6 +151,50 @@ describe("inventory service over gRPC", () => {
       assert.equal(error?.code, Code.InvalidArgument, `expected InvalidArgument, got ${error?.message}`);
       assert.match(error.rawMessage, message);
     }
+  });
+
+  test("product ids are UUIDs on every RPC: anything else is INVALID_ARGUMENT naming product_id", async () => {
+    const notUuids = ["xyz", "a/b", "😀", `${product()}x`, "p-0b9f2c1e-8d4a-4f3b-9c2d-1e0f5a6b7c8d"];
+    for (const productId of notUuids) {
+      for (const [call, field] of [
+        [() => client.getStock({ productId }), /^product_id /],
+        [() => setStock(productId, 1), /^product_id /],
+        [
+          () =>
+            client.reserveStock({
+              reservationId: randomUUID(),
+              orderId: "o",
+              items: [{ productId, quantity: 1 }],
+            }),
+          /^items\[0\]\.product_id /,
+        ],
+      ] as const) {
+        const error = await failure(call());
+        assert.equal(error?.code, Code.InvalidArgument, `${productId}: got ${error?.message}`);
+        assert.match(error.rawMessage, field);
+      }
+    }
+    const [count] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from stock where product_id !~ '^[0-9a-f-]{36}$'`;
+    assert.equal(count?.n, 0, "nothing stored under a non-UUID id");
+  });
+
+  test("product ids are taken in either case, as the catalog's lower-case id", async () => {
+    const id = product();
+    await setStock(id.toUpperCase(), 6);
+    const { stock } = await client.getStock({ productId: id.toUpperCase() });
+    assert.deepEqual([stock?.productId, stock?.available], [id, 6]);
+    const { reservation } = await client.reserveStock({
+      reservationId: randomUUID(),
+      orderId: "o-case",
+      items: [{ productId: id.toUpperCase(), quantity: 2 }],
+    });
+    assert.deepEqual(
+      reservation?.items.map((item) => item.productId),
+      [id],
+    );
+    assert.deepEqual(await stockRow(id), { available: 4, reserved: 2 });
   });
 
   test("reserve, commit: units leave the stock; commit is idempotent; release after commit is refused", async () => {

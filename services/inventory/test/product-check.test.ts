@@ -104,12 +104,18 @@ describe("SetStock asks the product service that the product exists", () => {
     const read = await inventory.getStock({ productId: created.id });
     assert.equal(read.stock?.available, 7);
 
-    // Unknown ids, well-formed or not, are NOT_FOUND and store nothing.
-    for (const unknown of [randomUUID(), "p-not-a-catalog-id"]) {
-      const error = await failure(inventory.setStock({ productId: unknown, available: 3 }, admin));
-      assert.equal(error?.code, Code.NotFound, `expected NOT_FOUND for ${unknown}, got ${error?.message}`);
-      assert.match(error?.rawMessage ?? "", /not found/);
-    }
+    // An unknown product is NOT_FOUND, an id that cannot be a product's INVALID_ARGUMENT; neither is stored.
+    const unknown = await failure(inventory.setStock({ productId: randomUUID(), available: 3 }, admin));
+    assert.equal(unknown?.code, Code.NotFound, `expected NOT_FOUND, got ${unknown?.message}`);
+    assert.match(unknown?.rawMessage ?? "", /not found/);
+    const malformed = await failure(
+      inventory.setStock({ productId: "p-not-a-catalog-id", available: 3 }, admin),
+    );
+    assert.equal(
+      malformed?.code,
+      Code.InvalidArgument,
+      `expected INVALID_ARGUMENT, got ${malformed?.message}`,
+    );
     const rows = await inventorySql`select product_id from stock`;
     assert.deepEqual(
       rows.map((row) => row.product_id),

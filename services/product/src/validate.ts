@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Money } from "@shop/gen/shop/common/v1/money_pb";
 import { findControlCharacter } from "@shop/platform/control-characters";
+import { canonicalUuid } from "@shop/platform/uuid";
 
 export const maxNameChars = 200;
 export const maxDescriptionChars = 5000;
@@ -8,7 +9,6 @@ export const maxQueryChars = 200;
 export const defaultPageSize = 20;
 export const maxPageSize = 100;
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const currencyPattern = /^[A-Z]{3}$/;
 const maxNanos = 999_999_999;
 
@@ -44,8 +44,9 @@ function rejectControlCharacters(field: string, text: string, options: { multili
  */
 export function validateId(field: string, id: string): string {
   if (id === "") throw invalidArgument(field, "is required");
-  if (!uuidPattern.test(id)) throw invalidArgument(field, "must be a UUID such as 0b9f2c1e-…");
-  return id.toLowerCase();
+  const canonical = canonicalUuid(id);
+  if (canonical === undefined) throw invalidArgument(field, "must be a UUID such as 0b9f2c1e-…");
+  return canonical;
 }
 
 /** Trims and checks a product name: required, 1 to 200 characters, no control characters. */

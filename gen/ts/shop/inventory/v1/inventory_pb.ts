@@ -22,7 +22,7 @@ export const file_shop_inventory_v1_inventory: GenFile = /*@__PURE__*/
  */
 export type Stock = Message<"shop.inventory.v1.Stock"> & {
   /**
-   * Id of the product (shop.product.v1.Product.id).
+   * Id of the product (shop.product.v1.Product.id), in lower case.
    *
    * @generated from field: string product_id = 1;
    */
@@ -57,7 +57,8 @@ export const StockSchema: GenMessage<Stock> = /*@__PURE__*/
  */
 export type ReservationItem = Message<"shop.inventory.v1.ReservationItem"> & {
   /**
-   * Id of the product to reserve. Required.
+   * Id of the product to reserve (shop.product.v1.Product.id). Required: a UUID, in either case,
+   * anything else is INVALID_ARGUMENT; ids listed twice (in any case) are INVALID_ARGUMENT.
    *
    * @generated from field: string product_id = 1;
    */
@@ -127,7 +128,8 @@ export const ReservationSchema: GenMessage<Reservation> = /*@__PURE__*/
  */
 export type GetStockRequest = Message<"shop.inventory.v1.GetStockRequest"> & {
   /**
-   * Id of the product. Required.
+   * Id of the product (shop.product.v1.Product.id). Required: a UUID, in either case; anything else
+   * is INVALID_ARGUMENT.
    *
    * @generated from field: string product_id = 1;
    */
@@ -169,7 +171,8 @@ export const GetStockResponseSchema: GenMessage<GetStockResponse> = /*@__PURE__*
  */
 export type SetStockRequest = Message<"shop.inventory.v1.SetStockRequest"> & {
   /**
-   * Id of the product; must exist in the catalog. Required (the path parameter over REST).
+   * Id of the product; must exist in the catalog. Required (the path parameter over REST): a UUID,
+   * in either case; anything else is INVALID_ARGUMENT.
    *
    * @generated from field: string product_id = 1;
    */

@@ -14,6 +14,7 @@ import { createUserServiceKeySource } from "./auth/user-service-keys.js";
 import { type EdgeConfig, upstreamUrls } from "./config.js";
 import { type Contracts, loadContractsFile } from "./descriptors.js";
 import { createGateway } from "./gateway.js";
+import { createClientErrorHandler } from "./http/client-error.js";
 import { createCors } from "./http/cors.js";
 import { HttpError, writeError } from "./http/error-response.js";
 import { createHttpMetrics } from "./http/http-metrics.js";
@@ -199,6 +200,8 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
       },
     );
   });
+
+  server.on("clientError", createClientErrorHandler(logger));
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, trace: Context) {
     if (cors.handle(req, res)) return { route: "preflight", status: 204 };

@@ -309,6 +309,30 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     }
   });
 
+  it("answers requests Node's HTTP parser rejects with the JSON error body, then closes", async () => {
+    const expectParserError = (res: RawResponse, status: number, code: string) => {
+      assert.equal(res.status, status);
+      assert.equal(res.headers.get("connection"), "close");
+      assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+      assert.equal(Number(res.headers.get("content-length")), Buffer.byteLength(res.body));
+      const body = JSON.parse(res.body) as { code: string; message: string; requestId: string };
+      assert.equal(body.code, code);
+      assert.ok(body.message.length > 0);
+      assert.equal(body.requestId, res.headers.get("x-request-id"));
+      return body;
+    };
+    const bigHeader = `GET /v1/products HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`;
+    expectParserError(await rawRequest(edge.port, bigHeader), 431, "request_header_fields_too_large");
+    const emoji = Buffer.from("GET /v1/products?query=\u{1F600} HTTP/1.1\r\nHost: x\r\n\r\n", "utf8");
+    const bad = expectParserError(await rawRequest(edge.port, emoji), 400, "invalid_argument");
+    assert.match(bad.message, /malformed HTTP request/);
+    const chunkExtensions =
+      "POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+      `Transfer-Encoding: chunked\r\n\r\n2;${"e".repeat(20_000)}\r\n{}\r\n0\r\n\r\n`;
+    expectParserError(await rawRequest(edge.port, chunkExtensions), 413, "payload_too_large");
+    assert.equal((await call("GET", "/healthz")).status, 200, "the edge serves on");
+  });
+
   it("answers HEAD wherever GET is served: same status and headers, no body", async () => {
     const created = products.values().next().value as Product;
     const got = await call("GET", `/v1/products/${created.id}`);

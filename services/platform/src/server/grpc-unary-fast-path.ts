@@ -18,7 +18,7 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import { parseTimeout } from "@connectrpc/connect/protocol-grpc";
+import { parseCappedGrpcTimeout } from "./deadline-cap.js";
 import { FastHandlerContext, fastContextKey } from "./fast-handler-context.js";
 import {
   decodeUnaryEnvelope,
@@ -47,6 +47,7 @@ export interface GrpcUnaryOptions {
   readonly interceptors: readonly Interceptor[];
   readonly readMaxBytes: number;
   readonly writeMaxBytes: number;
+  /** Longer caller deadlines are shortened to this, not refused (see `deadline-cap.ts`). */
   readonly maxTimeoutMs: number;
 }
 
@@ -82,7 +83,7 @@ export function createGrpcUnaryHandler(options: GrpcUnaryOptions) {
 
   function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: PreparedRoute) {
     const contentType = headers["content-type"] ?? "application/grpc";
-    const timeout = parseTimeout(headerValue(headers["grpc-timeout"]), maxTimeoutMs);
+    const timeout = parseCappedGrpcTimeout(headerValue(headers["grpc-timeout"]), maxTimeoutMs);
     if (timeout.error) {
       respondTrailersOnly(stream, timeout.error, contentType);
       return;

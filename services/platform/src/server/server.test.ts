@@ -17,15 +17,29 @@ import { type GrpcServer, serviceImpl, startGrpcServer } from "./server.js";
 
 const readMaxBytes = 1024;
 
-/** Echo that can be told to be slow ("sleep:<ms>") or to fail unexpectedly ("crash"). */
+/**
+ * Echo that can be told to be slow ("sleep:<ms>"), to fail unexpectedly ("crash"), to report the
+ * deadline it was given ("timeout": the ms left, or "none"), or to run until its call is aborted
+ * ("until-aborted").
+ */
 const echo = serviceImpl(EchoService, {
   async read(request, context) {
     if (request.text === "crash") throw new Error("database password=hunter2 leaked in a driver error");
+    if (request.text === "timeout") return { text: String(context.timeoutMs() ?? "none") };
+    if (request.text === "until-aborted") {
+      await new Promise((_, reject) => {
+        context.signal.addEventListener("abort", () => reject(context.signal.reason), { once: true });
+      });
+    }
     const sleep = /^sleep:(\d+)$/.exec(request.text);
     if (sleep) await delay(Number(sleep[1]), undefined, { signal: context.signal }).catch(() => undefined);
     return { text: request.text };
   },
-  async *watch(request) {
+  async *watch(request, context) {
+    if (request.text === "timeout") {
+      yield { text: String(context.timeoutMs() ?? "none") };
+      return;
+    }
     for (let i = 0; i < 3; i++) yield { text: `${request.text}#${i}` };
   },
 });
@@ -243,11 +257,107 @@ describe("platform gRPC server", () => {
     assert.equal((await grpc().read({ text: "ok" })).text, "ok");
   });
 
+  test("a deadline longer than the server's cap (5 minutes by default) is accepted over gRPC, fast path and streams", async () => {
+    for (const grpcTimeout of ["301S", "10M", "1H"]) {
+      const raw = await rawGrpcCall(
+        server.port,
+        "/shop.testing.v1.EchoService/Read",
+        envelope(toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: "timeout" }))),
+        { "grpc-timeout": grpcTimeout },
+      );
+      assert.equal(grpcStatusOf(raw), 0, `grpc-timeout: ${grpcTimeout}`);
+    }
+    const tenMinutes = 10 * 60_000;
+    const left = Number((await grpc().read({ text: "timeout" }, { timeoutMs: tenMinutes })).text);
+    assert.ok(left > 0 && left <= 5 * 60_000, `the handler's deadline is the cap, got ${left} ms`);
+    const streamed: string[] = [];
+    for await (const message of grpc().watch({ text: "timeout" }, { timeoutMs: tenMinutes })) {
+      streamed.push(message.text);
+    }
+    assert.ok(Number(streamed[0]) > 0 && Number(streamed[0]) <= 5 * 60_000, `stream saw ${streamed[0]} ms`);
+  });
+
+  test("a deadline longer than the cap is accepted over Connect and gRPC-Web; a malformed one is still INVALID_ARGUMENT", async () => {
+    const response = await fetch(`${baseUrl}/shop.testing.v1.EchoService/Read`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "connect-timeout-ms": "600000" },
+      body: JSON.stringify({ text: "timeout" }),
+    });
+    assert.equal(response.status, 200);
+    const left = Number(((await response.json()) as { text: string }).text);
+    assert.ok(left > 0 && left <= 5 * 60_000, `the handler's deadline is the cap, got ${left} ms`);
+    for (const httpVersion of ["1.1", "2"] as const) {
+      const connect = createClient(EchoService, createConnectTransport({ baseUrl, httpVersion }));
+      assert.equal((await connect.read({ text: "long" }, { timeoutMs: 600_000 })).text, "long");
+      const grpcWeb = createClient(EchoService, createGrpcWebTransport({ baseUrl, httpVersion }));
+      assert.equal((await grpcWeb.read({ text: "long" }, { timeoutMs: 600_000 })).text, "long");
+    }
+    const malformed = await fetch(`${baseUrl}/shop.testing.v1.EchoService/Read`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "connect-timeout-ms": "soon" },
+      body: JSON.stringify({ text: "x" }),
+    });
+    assert.equal(((await malformed.json()) as { code: string }).code, "invalid_argument");
+  });
+
   test("an unexpected handler error reaches the caller as a generic INTERNAL without the cause", async () => {
     await assert.rejects(grpc().read({ text: "crash" }), (e: ConnectError) => {
       assert.equal(e.code, Code.Internal);
       assert.doesNotMatch(e.rawMessage, /hunter2|password/);
       return true;
     });
+  });
+});
+
+describe("platform gRPC server with a small deadline cap", () => {
+  const maxTimeoutMs = 200;
+  let server: GrpcServer;
+  let baseUrl: string;
+
+  before(async () => {
+    server = await startGrpcServer({
+      port: 0,
+      host: "127.0.0.1",
+      services: [echo],
+      logger: pino({ level: "silent" }),
+      maxTimeoutMs,
+    });
+    baseUrl = `http://127.0.0.1:${server.port}`;
+  });
+  after(() => server.shutdown());
+
+  const oneHour = 60 * 60_000;
+  const transports = {
+    "gRPC (fast path)": () => createGrpcTransport({ baseUrl }),
+    "Connect over HTTP/1.1": () => createConnectTransport({ baseUrl, httpVersion: "1.1" }),
+    "Connect over HTTP/2": () => createConnectTransport({ baseUrl, httpVersion: "2" }),
+    "gRPC-Web over HTTP/1.1": () => createGrpcWebTransport({ baseUrl, httpVersion: "1.1" }),
+  };
+
+  for (const [name, transport] of Object.entries(transports)) {
+    test(`a call with a 1-hour deadline runs with the cap as its deadline: ${name}`, async () => {
+      const client = createClient(EchoService, transport());
+      const left = Number((await client.read({ text: "timeout" }, { timeoutMs: oneHour })).text);
+      assert.ok(left > 0 && left <= maxTimeoutMs, `the handler saw ${left} ms left`);
+      const started = Date.now();
+      await assert.rejects(
+        client.read({ text: "until-aborted" }, { timeoutMs: oneHour }),
+        (e: ConnectError) => e.code === Code.DeadlineExceeded,
+      );
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed >= maxTimeoutMs - 50 && elapsed < 3000, `ended after ${elapsed} ms`);
+    });
+  }
+
+  test("a streaming gRPC call with a 1-hour deadline runs with the cap as its deadline", async () => {
+    const client = createClient(EchoService, createGrpcTransport({ baseUrl }));
+    const texts: string[] = [];
+    for await (const message of client.watch({ text: "timeout" }, { timeoutMs: oneHour })) {
+      texts.push(message.text);
+    }
+    assert.ok(
+      Number(texts[0]) > 0 && Number(texts[0]) <= maxTimeoutMs,
+      `the handler saw ${texts[0]} ms left`,
+    );
   });
 });

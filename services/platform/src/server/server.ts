@@ -13,6 +13,7 @@ import {
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "@shop/gen/health/v1/health_pb";
 import type { Logger } from "pino";
+import { capDeadlineHeaders } from "./deadline-cap.js";
 import { respondTrailersOnly } from "./grpc-envelope.js";
 import { createGrpcUnaryHandler, type PreparedRoute } from "./grpc-unary-fast-path.js";
 import { createHealthRegistry, type HealthRegistry, ServingStatus } from "./health.js";
@@ -44,7 +45,10 @@ export interface GrpcServerOptions {
   /** Largest request message accepted; larger ones get RESOURCE_EXHAUSTED. gRPC's usual 4 MiB. */
   readonly readMaxBytes?: number;
   readonly writeMaxBytes?: number;
-  /** Upper bound on a caller's deadline, so a client cannot pin resources forever. */
+  /**
+   * Upper bound on a caller's deadline, so a client cannot pin resources forever. A longer deadline
+   * is not refused: the call runs with this as its deadline, as gRPC servers are expected to do.
+   */
   readonly maxTimeoutMs?: number;
   /** How long health reports NOT_SERVING before connections are closed, so probes and balancers notice. */
   readonly drainDelayMs?: number;
@@ -111,7 +115,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     interceptors,
     readMaxBytes,
     writeMaxBytes,
-    maxTimeoutMs,
+    // No maxTimeoutMs here: connect-es would refuse longer deadlines. capDeadlineHeaders caps them.
     shutdownSignal: shutdownController.signal,
   });
 
@@ -150,6 +154,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
         return;
       }
     }
+    capDeadlineHeaders(headers, maxTimeoutMs);
     const request = new http2.Http2ServerRequest(stream, headers, {}, rawHeaders);
     const response = new http2.Http2ServerResponse(stream);
     connectHandler(request, response);
@@ -168,6 +173,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
       inflight--;
       if (inflight === 0) onIdle?.();
     });
+    capDeadlineHeaders(req.headers, maxTimeoutMs);
     connectHandler(req, res);
   });
   const tcp = net.createServer((socket) => routeConnection(socket, h2, h1));

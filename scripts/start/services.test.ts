@@ -23,3 +23,15 @@ describe("npm start: one events namespace for the whole run", () => {
     assert.throws(() => parseStartConfig({ SHOP_EVENTS_NAMESPACE: "a.>" }), /SHOP_EVENTS_NAMESPACE/);
   });
 });
+
+describe("npm start: only the edge listens beyond this machine", () => {
+  test("every service binds 127.0.0.1 (internal RPCs trust the mesh's mTLS, which npm start lacks)", () => {
+    const processes = localProcesses(parseStartConfig({}));
+    const services = processes.filter((spec) => spec.name !== "edge");
+    assert.ok(services.length > 0);
+    for (const spec of services) assert.equal(spec.env.HOST, "127.0.0.1", spec.name);
+    const edge = processes.find((spec) => spec.name === "edge");
+    assert.equal(edge?.env.HOST, undefined);
+    assert.equal(edge?.env.EDGE_HOST, undefined, "the edge keeps its default: every interface");
+  });
+});

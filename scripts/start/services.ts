@@ -80,6 +80,8 @@ export function localProcesses(config: StartConfig): ProcessSpec[] {
         ...common,
         ...upstreams,
         PORT: String(ports[name]),
+        // Only the edge is for other machines: internal RPCs trust the mesh's mTLS, absent here.
+        HOST: "127.0.0.1",
         ...(database ? { DATABASE_URL: databaseUrl(config.DATABASE_URL, database) } : {}),
         ...extra,
       },

@@ -94,6 +94,7 @@ export async function startCartService(
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       metricsPort: config.METRICS_PORT,
+      host: config.HOST,
       metrics,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       services: [serviceImpl(CartService, createCartHandlers(available, catalog, events))],

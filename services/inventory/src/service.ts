@@ -88,6 +88,7 @@ export async function startInventoryService(
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       metricsPort: config.METRICS_PORT,
+      host: config.HOST,
       metrics,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       services: [serviceImpl(InventoryService, createInventoryHandlers(store, catalog))],

@@ -53,6 +53,7 @@ export async function startNotificationService(
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       metricsPort: config.METRICS_PORT,
+      host: config.HOST,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       services: [serviceImpl(NotificationService, createNotificationHandlers(store))],
       auth: verifier,

@@ -148,6 +148,7 @@ export async function startOrderService(
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       metricsPort: config.METRICS_PORT,
+      host: config.HOST,
       metrics,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       services: [serviceImpl(OrderService, handlers)],

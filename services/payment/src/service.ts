@@ -69,6 +69,7 @@ export async function startPaymentService(
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       metricsPort: config.METRICS_PORT,
+      host: config.HOST,
       metrics,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       services: [serviceImpl(PaymentService, handlers)],

@@ -118,6 +118,13 @@ const retryAttemptsMessage = "expected a whole number of attempts between 1 and 
  */
 export const commonServiceEnv = {
   LOG_LEVEL: logLevelVar,
+  /**
+   * Address the gRPC and metrics listeners bind; unset means every interface (containers, where the
+   * sidecar reaches the service). `npm start` sets 127.0.0.1: without the mesh's mutual TLS, which is
+   * what admits callers of internal RPCs (Charge, Refund, ReserveStock...), a service must not be
+   * reachable from other machines.
+   */
+  HOST: z.string().min(1).optional(),
   /** Where Prometheus scrapes; unset means no metrics listener. */
   METRICS_PORT: portVar().optional(),
   /** How long in-flight calls may take to finish after SIGTERM before the server forces them closed. */

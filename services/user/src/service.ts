@@ -108,6 +108,7 @@ export async function startUserService(
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       metricsPort: config.METRICS_PORT,
+      host: config.HOST,
       metrics,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       services: [

@@ -46,6 +46,10 @@ describe("product validation", () => {
     assert.equal(validatePrice("p", money(3n, 999_999_999)).nanos, 999_999_999);
     rejects(() => validatePrice("p", undefined), "p");
     rejects(() => validatePrice("p", money(1n, 0, "US1")), "p.currency_code");
+    rejects(() => validatePrice("p", money(1n, 0, "XYZ")), "p.currency_code");
+    rejects(() => validatePrice("p", money(1n, 0, "eur")), "p.currency_code");
+    for (const code of ["EUR", "JPY", "CHF", "GBP"])
+      assert.equal(validatePrice("p", money(1n, 0, code)).currencyCode, code);
     rejects(() => validatePrice("p", money(-2n, 0)), "p.units");
     rejects(() => validatePrice("p", money(-2n, -5)), "p.units");
     rejects(() => validatePrice("p", money(2n, -5)), "p.nanos");

@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Money } from "@shop/gen/shop/common/v1/money_pb";
 import { findControlCharacter } from "@shop/platform/control-characters";
+import { isCurrencyCode } from "@shop/platform/currency-codes";
 import { canonicalUuid } from "@shop/platform/uuid";
 
 export const maxNameChars = 200;
@@ -9,7 +10,6 @@ export const maxQueryChars = 200;
 export const defaultPageSize = 20;
 export const maxPageSize = 100;
 
-const currencyPattern = /^[A-Z]{3}$/;
 const maxNanos = 999_999_999;
 
 /** An INVALID_ARGUMENT whose message starts with the offending field, as clients and the edge show it. */
@@ -74,8 +74,9 @@ export function validateDescription(field: string, description: string): string 
 }
 
 /**
- * Checks a catalog price: present, a 3-letter upper-case ISO 4217 code, nanos within ±999999999 with
- * the same sign as units, and not negative overall. Why so strict: the price is copied into orders and
+ * Checks a catalog price: present, an upper-case ISO 4217 code the runtime knows (not merely three
+ * letters: "XYZ" is refused), nanos within ±999999999 with the same sign as units, and not negative
+ * overall. Why so strict: the price is copied into orders and
  * payments, and a malformed Money would corrupt totals far from where it entered.
  */
 export function validatePrice(
@@ -84,10 +85,10 @@ export function validatePrice(
 ): { currencyCode: string; units: bigint; nanos: number } {
   if (!price) throw invalidArgument(field, "is required");
   const { currencyCode, units, nanos } = price;
-  if (!currencyPattern.test(currencyCode)) {
+  if (!isCurrencyCode(currencyCode)) {
     throw invalidArgument(
       `${field}.currency_code`,
-      "must be a 3-letter upper-case ISO 4217 currency code such as USD",
+      "must be an ISO 4217 currency code in upper case, such as USD",
     );
   }
   if (nanos < -maxNanos || nanos > maxNanos) {

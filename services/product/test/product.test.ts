@@ -153,6 +153,11 @@ describe("product service over gRPC", () => {
         field: "product.price.currency_code",
       },
       {
+        rule: "currency code that is not ISO 4217",
+        product: { ...valid, price: price(1n, 0, "XYZ") },
+        field: "product.price.currency_code",
+      },
+      {
         rule: "currency code missing",
         product: { ...valid, price: price(1n, 0, "") },
         field: "product.price.currency_code",

@@ -15,7 +15,8 @@ export const file_shop_common_v1_address: GenFile = /*@__PURE__*/
 
 /**
  * A postal address, used for shipping. Free text except `country`, which is a code.
- * Every string is trimmed by the server; lengths count Unicode characters.
+ * Every string is trimmed by the server; lengths count Unicode characters. Control characters
+ * (U+0000 to U+001F, U+007F to U+009F) are INVALID_ARGUMENT in every field.
  *
  * @generated from message shop.common.v1.Address
  */

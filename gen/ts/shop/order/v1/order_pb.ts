@@ -27,9 +27,10 @@ export const file_shop_order_v1_order: GenFile = /*@__PURE__*/
  */
 export type PaymentMethod = Message<"shop.order.v1.PaymentMethod"> & {
   /**
-   * Card token from the payment provider's client-side tokenization. Required. Raw card numbers are
-   * never accepted, stored or logged. The built-in fake provider approves `tok_visa` and declines
-   * `tok_chargeDeclined`.
+   * Card token from the payment provider's client-side tokenization. Required, at most 256
+   * characters, no control characters. Raw card numbers are never accepted, stored or logged: a value
+   * holding 13 to 19 digits in a row (spaces or dashes between them allowed) is INVALID_ARGUMENT.
+   * The built-in fake provider approves `tok_visa` and declines `tok_chargeDeclined`.
    *
    * @generated from field: string card_token = 1;
    */
@@ -342,8 +343,8 @@ export type CancelOrderRequest = Message<"shop.order.v1.CancelOrderRequest"> & {
   id: string;
 
   /**
-   * Why the customer cancels, free text, at most 500 characters. Optional; empty becomes
-   * "cancelled by customer".
+   * Why the customer cancels, free text on one line: at most 500 characters, no control characters.
+   * Optional; empty becomes "cancelled by customer".
    *
    * @generated from field: string reason = 2;
    */
@@ -442,9 +443,10 @@ export const OrderService: GenService<{
    *
    * Idempotent by `idempotency_key` per caller: repeating a request with a key already used returns
    * the order placed the first time, in its current status, and checks out nothing. Fails with
-   * FAILED_PRECONDITION when the cart is empty, a product no longer exists or the cart mixes
-   * currencies, and when the same cart, unchanged, was already checked out into an order that is not
-   * cancelled (two checkouts sent at once with different keys become one order, not two charges).
+   * FAILED_PRECONDITION when the cart is empty, a product no longer exists, the cart mixes
+   * currencies or its total exceeds the largest amount a Money holds (int64 units), and when the
+   * same cart, unchanged, was already checked out into an order that is not cancelled (two checkouts
+   * sent at once with different keys become one order, not two charges).
    * Lack of stock or a declined card do not fail this call; they cancel the order later.
    *
    * @generated from rpc shop.order.v1.OrderService.PlaceOrder

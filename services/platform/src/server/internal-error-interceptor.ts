@@ -1,7 +1,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import { isUnstorableTextError } from "../postgres-errors.js";
 import { requestLoggerKey } from "../request-context.js";
-import { isUnstorableTextError } from "../unstorable-text-error.js";
 
 /**
  * Turns any error a handler throws that is not a deliberate `ConnectError` into a generic Internal

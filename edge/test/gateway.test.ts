@@ -70,6 +70,9 @@ async function startUpstreams(): Promise<GrpcServer> {
         async getStock(req) {
           return { stock: create(StockSchema, { productId: req.productId, available: 0 }) };
         },
+        async setStock(req) {
+          return { stock: create(StockSchema, { productId: req.productId, available: req.available }) };
+        },
       }),
       serviceImpl(CartService, {
         async removeItem(req, ctx) {
@@ -392,6 +395,27 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
       413,
       "payload_too_large",
     );
+  });
+
+  it("answers 400 naming a REQUIRED body field that is missing or null, before any upstream call", async () => {
+    for (const body of ["{}", '{"available": null}']) {
+      const refused = await expectError(
+        await call("PUT", "/v1/inventory/p1", { token: adminToken, body }),
+        400,
+        "invalid_argument",
+      );
+      assert.match(refused.message, /"available"/, body);
+    }
+    const zero = await call("PUT", "/v1/inventory/p1", { token: adminToken, body: '{"available": 0}' });
+    assert.equal(zero.status, 200);
+    assert.deepEqual(await zero.json(), { stock: { productId: "p1", available: 0, reserved: 0 } });
+    // The path supplies PATCH's required `product` (its id), so a partial body is enough.
+    const created = products.values().next().value as Product;
+    const patched = await call("PATCH", `/v1/products/${created.id}?updateMask=description`, {
+      token: adminToken,
+      body: JSON.stringify({ description: "still a mug" }),
+    });
+    assert.equal(patched.status, 200);
   });
 
   it("enforces the access option: 401 without or with a bad token, 403 without the role", async () => {

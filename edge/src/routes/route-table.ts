@@ -1,7 +1,8 @@
-import { type DescMethod, type DescService, getOption, hasOption } from "@bufbuild/protobuf";
+import { type DescField, type DescMethod, type DescService, getOption, hasOption } from "@bufbuild/protobuf";
 import { http } from "@shop/gen/google/api/annotations_pb";
 import type { HttpRule } from "@shop/gen/google/api/http_pb";
 import { type AccessPolicy, accessPolicyOf } from "@shop/platform/auth/access-rule";
+import { requiredBodyFields } from "../transcode/required-fields.js";
 import {
   compareSpecificity,
   matchRequestPath,
@@ -24,6 +25,8 @@ export interface Route {
   readonly responseBody: string;
   /** Who may call it, from the method's `shop.common.v1.access` option (no option = any signed-in user). */
   readonly access: AccessPolicy;
+  /** REQUIRED request fields the JSON body must supply (see `requiredBodyFields`). */
+  readonly requiredBodyFields: readonly DescField[];
 }
 
 export type RouteMatch =
@@ -139,6 +142,7 @@ function createRoute(service: DescService, method: DescMethod, rule: HttpRule, p
     body: rule.body,
     responseBody: rule.responseBody,
     access: policy,
+    requiredBodyFields: requiredBodyFields(method, rule.body, template),
   };
 }
 

@@ -6,6 +6,7 @@ import { loadContractsFile } from "../descriptors.js";
 import { parsePathTemplate } from "../routes/path-template.js";
 import { createRouteTable, type Route } from "../routes/route-table.js";
 import { buildRequestMessage } from "./build-request.js";
+import { requiredBodyFields } from "./required-fields.js";
 
 const contracts = loadContractsFile();
 const table = createRouteTable(contracts.services);
@@ -28,6 +29,13 @@ function routeFor(typeName: string, body = ""): Route {
     template: parsePathTemplate("/x"),
     method: { ...base.method, input } as Route["method"],
   };
+}
+
+/** A route of `rpc` at `/x` whose body is `body`, with its required body fields derived afresh. */
+function withBody(rpc: string, body: string): Route {
+  const base = routeOf(rpc);
+  const template = parsePathTemplate("/x");
+  return { ...base, body, template, requiredBodyFields: requiredBodyFields(base.method, body, template) };
 }
 
 function build(
@@ -111,8 +119,53 @@ describe("building request messages", () => {
   });
 
   it("copies the Idempotency-Key header into idempotency_key", () => {
-    const json = build(routeOf("PlaceOrder"), { body: { payment: { cardToken: "tok_visa" } }, key: "k-1" });
+    const json = build(routeOf("PlaceOrder"), {
+      body: { payment: { cardToken: "tok_visa" }, shippingAddress: { name: "A" } },
+      key: "k-1",
+    });
     assert.equal(json.idempotencyKey, "k-1");
+  });
+
+  it("refuses a body that leaves out or nulls a REQUIRED field the body must supply, naming it", () => {
+    const setStock = routeOf("SetStock");
+    const path = { product_id: "p1" };
+    assertBadRequest(() => build(setStock, { path, body: {} }), /required field "available" is missing/);
+    assertBadRequest(() => build(setStock, { path, body: { available: null } }), /"available"/);
+    assertBadRequest(() => build(setStock, { path }), /"available"/);
+    // An explicit 0 is supplied (proto3 JSON then leaves the default out of the built message).
+    assert.deepEqual(build(setStock, { path, body: { available: 0 } }), { productId: "p1" });
+    assertBadRequest(
+      () => build(routeOf("AddItem"), { body: {} }),
+      /required fields "productId", "quantity" are missing/,
+    );
+    assert.deepEqual(build(routeOf("AddItem"), { body: { product_id: "p", quantity: 1 } }), {
+      productId: "p",
+      quantity: 1,
+    });
+    assertBadRequest(() => build(routeOf("CreateProduct"), { body: { product: null } }), /"product"/);
+    assertBadRequest(
+      () => build(routeOf("PlaceOrder"), { body: { payment: { cardToken: "tok_visa" } }, key: "k" }),
+      /"shippingAddress"/,
+    );
+
+    // Supplied elsewhere: `product` is REQUIRED, and the path sets product.id, so no body is needed.
+    assert.deepEqual(build(routeOf("UpdateProduct"), { path: { "product.id": "p-7" } }), {
+      product: { id: "p-7" },
+    });
+    // idempotency_key is REQUIRED but comes from the header; the service names the header if absent.
+    const order = { payment: { cardToken: "tok_visa" }, shippingAddress: { name: "A" } };
+    assert.deepEqual(build(routeOf("PlaceOrder"), { body: order }), order);
+  });
+
+  it("requires the body of a route whose body is one REQUIRED field", () => {
+    assertBadRequest(
+      () => build(withBody("CreateProduct", "product"), {}),
+      /required field "product" is missing \(the body is its value\)/,
+    );
+    assertBadRequest(() => build(withBody("CreateProduct", "product"), { body: null }), /"product"/);
+    assert.deepEqual(build(withBody("CreateProduct", "product"), { body: { name: "Mug" } }), {
+      product: { name: "Mug" },
+    });
   });
 
   it("rejects caller mistakes with InvalidArgument naming the problem", () => {

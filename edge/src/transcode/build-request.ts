@@ -10,6 +10,7 @@ import type { PathBindings } from "../routes/path-template.js";
 import type { Route } from "../routes/route-table.js";
 import { badRequest } from "./bad-request.js";
 import { normalizeEnums } from "./normalize-json.js";
+import { checkRequiredBodyFields, idempotencyKeyField } from "./required-fields.js";
 import { findField, type JsonObject, resolveFieldPath, setTextField } from "./text-fields.js";
 
 export interface RestRequestParts {
@@ -25,8 +26,8 @@ export interface RestRequestParts {
  * Builds the gRPC request message of a route from the REST request, per the `google.api.http`
  * rules: the body (`*` = the whole message, or one field), then query parameters for the fields not
  * bound by path or body (nested `a.b=1`, repeated `x=1&x=2`), then path variables, which win over
- * the body. Every caller mistake — an unknown field, a wrong type, a malformed value — is an
- * InvalidArgument naming the field, never an internal error.
+ * the body. Every caller mistake — an unknown field, a wrong type, a malformed value, a REQUIRED
+ * field the body leaves out or nulls — is an InvalidArgument naming the field, never an internal error.
  */
 export function buildRequestMessage(route: Route, parts: RestRequestParts, registry: Registry): Message {
   const schema = route.method.input;
@@ -63,6 +64,7 @@ export function buildRequestMessage(route: Route, parts: RestRequestParts, regis
     }
     merge(schema, message, json, registry, "query parameters");
   }
+  checkRequiredBodyFields(route.requiredBodyFields, route.body, parts.body);
 
   if (parts.bindings.size > 0) {
     const json: JsonObject = {};
@@ -78,7 +80,7 @@ export function buildRequestMessage(route: Route, parts: RestRequestParts, regis
   }
 
   if (parts.idempotencyKey !== undefined) {
-    const field = schema.fields.find((f) => f.name === "idempotency_key");
+    const field = schema.fields.find((f) => f.name === idempotencyKeyField);
     if (field)
       merge(schema, message, { [field.jsonName]: parts.idempotencyKey }, registry, "Idempotency-Key header");
   }

@@ -55,4 +55,21 @@ describe("OpenAPI document", () => {
       ["query:pageSize", "query:pageToken", "query:query"],
     );
   });
+
+  it("documents idempotency_key as the Idempotency-Key header, not as a body field", () => {
+    const place = doc.paths["/v1/orders"]?.post as {
+      parameters: Array<{ name: string; in: string; required: boolean }>;
+      requestBody: {
+        content: { "application/json": { schema: { properties: object; required?: string[] } } };
+      };
+    };
+    assert.deepEqual(
+      place.parameters.map((p) => `${p.in}:${p.name}:${p.required}`),
+      ["header:Idempotency-Key:true"],
+    );
+    const body = place.requestBody.content["application/json"].schema;
+    assert.ok(!("idempotencyKey" in body.properties));
+    assert.ok(!(body.required ?? []).includes("idempotencyKey"));
+    assert.deepEqual(body.required, ["payment", "shippingAddress"]);
+  });
 });

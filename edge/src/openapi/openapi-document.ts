@@ -1,5 +1,6 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import type { Route } from "../routes/route-table.js";
+import { idempotencyKeyField } from "../transcode/required-fields.js";
 import { commentOf } from "./comments.js";
 import {
   collectTypes,
@@ -8,6 +9,7 @@ import {
   fieldValueSchema,
   isWellKnown,
   messageSchema,
+  requiredFields,
   type Schema,
   schemaRef,
   typeSchema,
@@ -98,7 +100,7 @@ export function createOpenApiDocument(
 
 interface Parameter {
   name: string;
-  in: "path" | "query";
+  in: "path" | "query" | "header";
   required: boolean;
   description?: string;
   schema: Schema;
@@ -207,6 +209,7 @@ function queryParameters(route: Route): Parameter[] {
       const protoPath = `${protoPrefix}${field.name}`;
       if (bound.has(protoPath) || (depth === 0 && field.name === route.body) || field.fieldKind === "map")
         continue;
+      if (depth === 0 && field.name === idempotencyKeyField) continue; // a header (headerParameters)
       const name = `${jsonPrefix}${field.jsonName}`;
       const nested = field.fieldKind === "message" && !isWellKnown(field.message);
       if (nested) {
@@ -229,16 +232,31 @@ function queryParameters(route: Route): Parameter[] {
   return out;
 }
 
+/**
+ * The `Idempotency-Key` header of a method whose request has `idempotency_key`: the edge fills that
+ * field from the header, so the field is documented as the header, never as a body or query field.
+ */
+function headerParameters(route: Route): Parameter[] {
+  const field = route.method.input.fields.find((f) => f.name === idempotencyKeyField);
+  if (!field) return [];
+  const required = requiredFields(route.method.input).includes(field.jsonName);
+  return [
+    { name: "Idempotency-Key", in: "header", required, ...describe(field), schema: { type: "string" } },
+  ];
+}
+
 function requestBody(route: Route): Schema | undefined {
   if (route.body === "") return undefined;
   let schema: Schema;
   if (route.body === "*") {
-    const pathFields = new Set(
-      route.template.variables.filter((v) => v.fieldPath.length === 1).map((v) => v.fieldPath[0]!),
-    );
+    // Left out of the body: fields the path sets, and idempotency_key (the Idempotency-Key header).
+    const elsewhere = new Set([
+      ...route.template.variables.filter((v) => v.fieldPath.length === 1).map((v) => v.fieldPath[0]!),
+      idempotencyKeyField,
+    ]);
     schema =
-      pathFields.size > 0
-        ? messageSchema(route.method.input, pathFields)
+      elsewhere.size > 0
+        ? messageSchema(route.method.input, elsewhere)
         : schemaRef(route.method.input.typeName);
   } else {
     schema = fieldSchema(route.method.input.fields.find((f) => f.name === route.body)!);
@@ -273,7 +291,7 @@ function operation(route: Route, pathParameters: Parameter[]): Record<string, un
     tags: [route.service.name],
     ...(summary ? { summary } : {}),
     description: `${comment ?? route.method.name}${auth}`,
-    parameters: [...pathParameters, ...queryParameters(route)],
+    parameters: [...pathParameters, ...queryParameters(route), ...headerParameters(route)],
     ...(body ? { requestBody: body } : {}),
     responses,
     ...(access.kind === "public" ? { security: [] } : { security: [{ bearerAuth: [] }] }),

@@ -181,9 +181,12 @@ export async function createMongoOrderStore(options: MongoOrderStoreOptions): Pr
       });
       return { order: toRecord(doc), created: true };
     } catch (error) {
-      if (isDuplicateKeyOf(error, "cartClaim") && !isDuplicateKeyOf(error, "idempotencyKey")) {
+      if (isDuplicateKeyOf(error, "cartClaim")) {
         const holder = await orders.findOne({ userId: order.userId, cartClaim: order.cartVersion });
-        return holder ? { created: false, conflict: "cart-version", order: toRecord(holder) } : undefined;
+        if (!holder) return undefined;
+        // A retry of the same request that raced its first attempt: a replay, not a second checkout.
+        const conflict = holder.idempotencyKey === order.idempotencyKey ? "idempotency-key" : "cart-version";
+        return { created: false, conflict, order: toRecord(holder) };
       }
       if (!isDuplicateKeyOf(error, "idempotencyKey")) throw error;
     }

@@ -161,6 +161,22 @@ export function registerOrderStoreContract(
       }
     });
 
+    test("retries of one request racing each other (same key, same cart version) are replays, never refusals", async () => {
+      // The race is narrow (both inserts pass the key's check before either row exists): many rounds.
+      for (let round = 0; round < 40; round++) {
+        const userId = `user-${randomUUID()}`;
+        const shared = { userId, idempotencyKey: randomUUID(), cartVersion: "1700000000001" };
+        const attempts = Array.from({ length: 6 }, () => sampleOrder(shared));
+        const results = await Promise.all(attempts.map((order) => store.create(order, placed(order))));
+        const created = results.filter((r) => r.created);
+        assert.equal(created.length, 1);
+        for (const result of results.filter((r) => !r.created)) {
+          assert.equal(result.created === false && result.conflict, "idempotency-key");
+          assert.equal(result.order.id, created[0]?.order.id);
+        }
+      }
+    });
+
     test("cart versions are per user, and a cancelled order releases its version", async () => {
       const first = sampleOrder();
       await store.create(first, placed(first));

@@ -170,7 +170,10 @@ export async function createPostgresOrderStore(
           .select()
           .from(orders)
           .where(and(eq(orders.userId, order.userId), eq(orders.cartClaim, order.cartVersion)));
-        return holder && { created: false, conflict: "cart-version", order: toRecord(holder) };
+        if (!holder) return undefined;
+        // A retry of the same request that raced its first attempt: a replay, not a second checkout.
+        const conflict = holder.idempotencyKey === order.idempotencyKey ? "idempotency-key" : "cart-version";
+        return { created: false, conflict, order: toRecord(holder) };
       }
       if (error !== idempotentReplay) throw error;
     }

@@ -1,8 +1,3 @@
-import type { IncomingHttpHeaders } from "node:http";
-import type { ConnectError } from "@connectrpc/connect";
-import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
-import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
-
 /**
  * Caps a caller's deadline at the server's `maxTimeoutMs` instead of refusing it.
  *
@@ -13,7 +8,14 @@ import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-g
  * the fast path caps the parsed value itself, and the Connect fallback gets its deadline headers
  * rewritten to the cap before connect-es parses them. Malformed values are left alone and stay
  * INVALID_ARGUMENT.
+ *
+ * @module
  */
+
+import type { IncomingHttpHeaders } from "node:http";
+import type { ConnectError } from "@connectrpc/connect";
+import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
+import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 
 /** No bound, for connect-es's parsers: the cap is applied after parsing, not by refusing. */
 const unbounded = Number.MAX_SAFE_INTEGER;

@@ -20,6 +20,10 @@ test("missing, zero, negative, mixed-sign and malformed amounts are refused with
   assert.match(chargeAmountProblem(money("USD", 1n, 1_000_000_000)) ?? "", /nanos/);
   assert.match(chargeAmountProblem(money("usd", 1n)) ?? "", /currency_code/);
   assert.match(chargeAmountProblem(money("", 1n)) ?? "", /currency_code/);
+  // Three capitals are not enough: the code must be one ISO 4217 (as the runtime's ICU knows it) has.
+  assert.match(chargeAmountProblem(money("XYZ", 1n)) ?? "", /currency_code/);
+  assert.match(chargeAmountProblem(money("XXX", 1n)) ?? "", /currency_code/);
+  assert.equal(chargeAmountProblem(money("JPY", 1n)), undefined);
 });
 
 test("sameMoney compares currency, units and nanos exactly", () => {

@@ -1,16 +1,17 @@
 import type { Money } from "@shop/gen/shop/common/v1/money_pb";
+import { isCurrencyCode } from "@shop/platform/currency-codes";
 
-const currencyPattern = /^[A-Z]{3}$/;
 const maxNanos = 999_999_999;
 
 /**
  * Why a charge amount is unacceptable, or undefined when it is a positive, well-formed Money.
- * Why here: a zero, negative or malformed amount must be refused before the provider sees it.
+ * Why here: a zero, negative or malformed amount must be refused before the provider sees it, and so
+ * must a currency ISO 4217 does not know ("XYZ"), which no one could settle.
  */
 export function chargeAmountProblem(amount: Money | undefined): string | undefined {
   if (!amount) return "amount is required";
-  if (!currencyPattern.test(amount.currencyCode)) {
-    return "amount.currency_code must be a 3-letter upper-case ISO 4217 code";
+  if (!isCurrencyCode(amount.currencyCode)) {
+    return "amount.currency_code must be an ISO 4217 currency code in upper case, such as USD";
   }
   if (!Number.isInteger(amount.nanos) || amount.nanos < -maxNanos || amount.nanos > maxNanos) {
     return "amount.nanos must be between -999999999 and 999999999";

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { findControlCharacter } from "@shop/platform/control-characters";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -19,9 +20,17 @@ export function requireUuid(field: string, value: string): string {
   return value.toLowerCase();
 }
 
-/** Requires a non-empty string of at most `max` characters. */
+/**
+ * Requires a non-empty string of at most `max` characters (code points, as the caller counts them,
+ * not UTF-16 units) with no control characters. Why refuse control characters: none belongs in an id
+ * or a card token, and U+0000 cannot be stored in Postgres `text` at all.
+ */
 export function requireText(field: string, value: string, max: number): string {
   if (value.trim() === "") throw invalidArgument(field, "is required");
-  if (value.length > max) throw invalidArgument(field, `must be at most ${max} characters`);
+  if ([...value].length > max) throw invalidArgument(field, `must be at most ${max} characters`);
+  const control = findControlCharacter(value);
+  if (control !== undefined) {
+    throw invalidArgument(field, `must not contain control characters (found ${control})`);
+  }
   return value;
 }

@@ -209,8 +209,14 @@ describe("payment service over gRPC", () => {
       ["amount", { ...valid, amount: usd(0) }],
       ["amount", { ...valid, amount: usd(-1) }],
       ["amount", { ...valid, amount: create(MoneySchema, { currencyCode: "usd", units: 1n }) }],
+      ["amount", { ...valid, amount: create(MoneySchema, { currencyCode: "XYZ", units: 1n }) }],
       ["amount", { ...valid, amount: undefined }],
       ["card_token", { ...valid, cardToken: "" }],
+      ["user_id", { ...valid, userId: "user\u0000f" }],
+      ["user_id", { ...valid, userId: "user\u0007f" }],
+      ["user_id", { ...valid, userId: "😀".repeat(129) }],
+      ["card_token", { ...valid, cardToken: "tok_visa\u0000" }],
+      ["card_token", { ...valid, cardToken: "tok\nvisa" }],
     ];
     for (const [field, request] of cases) {
       try {
@@ -225,6 +231,15 @@ describe("payment service over gRPC", () => {
     assert.equal(await codeOf(client.refund({ orderId: "x" })), Code.InvalidArgument);
     // Nothing was stored for the rejected requests.
     assert.equal((await rowsFor(valid.orderId)).length, 0);
+  });
+
+  test("text limits count characters (code points), not UTF-16 units", async () => {
+    // 128 emoji are 128 characters but 256 UTF-16 units: within user_id's 128-character limit.
+    const userId = "😀".repeat(128);
+    const orderId = randomUUID();
+    const { payment } = await client.charge({ orderId, userId, amount: usd(1), cardToken: "tok_visa" });
+    assert.equal(payment?.userId, userId);
+    assert.equal((await rowsFor(orderId)).length, 1);
   });
 
   test("the card token is never stored nor logged", async () => {

@@ -9,7 +9,7 @@
  * Every write sets the same TTL on all three keys, so they expire together after inactivity, and
  * a change time later than the last one even within one millisecond (or after the clock stepped
  * back): the order service takes it as the cart's version, so two different contents of one cart
- * never share it.
+ * never share it. Clearing or expiry deletes the keys, so a new cart starts from the clock again.
  * Each script ends by returning a snapshot `{status, detail, updatedMs, id1, qty1, id2, qty2, …}`
  * with items in first-added order, so a caller sees exactly the cart its own change produced.
  */

@@ -38,8 +38,9 @@ export type Cart = Message<"shop.cart.v1.Cart"> & {
 
   /**
    * When the cart was last changed. Unset for a cart that was never changed. Strictly increases with
-   * every change (by a millisecond when two changes fall in the same one), so checkout can use it as
-   * the version of the cart's contents.
+   * every change while the cart exists (by a millisecond when two changes fall in the same one), so
+   * checkout can use it as the version of the cart's contents; a cleared or expired cart starts again
+   * from the clock.
    *
    * @generated from field: google.protobuf.Timestamp update_time = 3;
    */

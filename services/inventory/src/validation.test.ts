@@ -21,6 +21,10 @@ describe("inventory validation", () => {
   test("ids: required, bounded, no padding or control characters", () => {
     assert.equal(requireId("product_id", "sku-1"), "sku-1");
     assert.equal(requireId("product_id", "x".repeat(limits.maxIdLength)).length, limits.maxIdLength);
+    // The limit counts characters (code points): 128 emoji are 256 UTF-16 units but within it.
+    const emoji = "😀".repeat(limits.maxIdLength);
+    assert.equal(requireId("order_id", emoji), emoji);
+    assert.match(rejection(() => requireId("order_id", `${emoji}x`)).rawMessage, /^order_id /);
     for (const bad of ["", "x".repeat(limits.maxIdLength + 1), " a", "a\n", "a\u0000b"]) {
       assert.match(rejection(() => requireId("product_id", bad)).rawMessage, /^product_id /);
     }

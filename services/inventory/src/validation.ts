@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { codePointLength } from "@shop/platform/code-point-length";
 import { findControlCharacter } from "@shop/platform/control-characters";
 import { canonicalUuid } from "@shop/platform/uuid";
 import type { ReservedItem } from "./store.js";
@@ -16,13 +17,14 @@ function invalid(message: string): ConnectError {
 }
 
 /**
- * Checks a caller-chosen id (reservation id, order id): required, at most 128 characters, no
+ * Checks a caller-chosen id (reservation id, order id): required, at most 128 characters (code points,
+ * as every limit counts them: an emoji is one), no
  * surrounding whitespace or control characters. Why strict: these ids become primary keys, and an id
  * with a trailing space would silently be a different reservation.
  */
 export function requireId(field: string, value: string): string {
   if (value.length === 0) throw invalid(`${field} is required`);
-  if (value.length > limits.maxIdLength) {
+  if (codePointLength(value) > limits.maxIdLength) {
     throw invalid(`${field} must be at most ${limits.maxIdLength} characters`);
   }
   if (value.trim() !== value || findControlCharacter(value) !== undefined) {

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Address } from "@shop/gen/shop/common/v1/address_pb";
+import { codePointLength } from "@shop/platform/code-point-length";
 import { findControlCharacter } from "@shop/platform/control-characters";
 import { looksLikeCardNumber } from "./card-number.js";
 import type { ShippingAddress } from "./store/order-store.js";
@@ -18,7 +19,7 @@ export function invalidArgument(field: string, problem: string): ConnectError {
  */
 function requireText(field: string, value: string, rule: { required: boolean; maxLength: number }): string {
   const trimmed = value.trim();
-  const length = [...trimmed].length;
+  const length = codePointLength(trimmed);
   if (rule.required && length === 0) throw invalidArgument(field, "is required");
   if (length > rule.maxLength) throw invalidArgument(field, `must be at most ${rule.maxLength} characters`);
   const control = findControlCharacter(trimmed);

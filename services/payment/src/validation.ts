@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { codePointLength } from "@shop/platform/code-point-length";
 import { findControlCharacter } from "@shop/platform/control-characters";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -27,7 +28,7 @@ export function requireUuid(field: string, value: string): string {
  */
 export function requireText(field: string, value: string, max: number): string {
   if (value.trim() === "") throw invalidArgument(field, "is required");
-  if ([...value].length > max) throw invalidArgument(field, `must be at most ${max} characters`);
+  if (codePointLength(value) > max) throw invalidArgument(field, `must be at most ${max} characters`);
   const control = findControlCharacter(value);
   if (control !== undefined) {
     throw invalidArgument(field, `must not contain control characters (found ${control})`);

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Money } from "@shop/gen/shop/common/v1/money_pb";
+import { codePointLength } from "@shop/platform/code-point-length";
 import { findControlCharacter } from "@shop/platform/control-characters";
 import { isCurrencyCode } from "@shop/platform/currency-codes";
 import { canonicalUuid } from "@shop/platform/uuid";
@@ -15,13 +16,6 @@ const maxNanos = 999_999_999;
 /** An INVALID_ARGUMENT whose message starts with the offending field, as clients and the edge show it. */
 export function invalidArgument(field: string, problem: string): ConnectError {
   return new ConnectError(`${field} ${problem}`, Code.InvalidArgument);
-}
-
-/** Lengths as people count them: Unicode characters, not UTF-16 units ("é" and "😀" are one each). */
-function charCount(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
 }
 
 /**
@@ -53,7 +47,7 @@ export function validateId(field: string, id: string): string {
 export function validateName(field: string, name: string): string {
   const trimmed = name.trim();
   if (trimmed === "") throw invalidArgument(field, "is required");
-  if (charCount(trimmed) > maxNameChars) {
+  if (codePointLength(trimmed) > maxNameChars) {
     throw invalidArgument(field, `must be at most ${maxNameChars} characters`);
   }
   rejectControlCharacters(field, trimmed);
@@ -66,7 +60,7 @@ export function validateName(field: string, name: string): string {
  */
 export function validateDescription(field: string, description: string): string {
   const trimmed = description.trim();
-  if (charCount(trimmed) > maxDescriptionChars) {
+  if (codePointLength(trimmed) > maxDescriptionChars) {
     throw invalidArgument(field, `must be at most ${maxDescriptionChars} characters`);
   }
   rejectControlCharacters(field, trimmed, { multiline: true });
@@ -113,7 +107,7 @@ export function validatePageSize(pageSize: number): number {
  */
 export function validateQuery(query: string): string {
   const trimmed = query.trim();
-  if (charCount(trimmed) > maxQueryChars) {
+  if (codePointLength(trimmed) > maxQueryChars) {
     throw invalidArgument("query", `must be at most ${maxQueryChars} characters`);
   }
   rejectControlCharacters("query", trimmed);

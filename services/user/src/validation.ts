@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { codePointLength } from "@shop/platform/code-point-length";
 import { findControlCharacter } from "@shop/platform/control-characters";
 
 /** A registration that passed every rule of RegisterRequest, normalised for storage. */
@@ -64,13 +65,13 @@ export function validateRegistration(request: {
   name: string;
 }): Registration {
   const email = validateEmail(request.email);
-  const passwordLength = [...request.password].length;
+  const passwordLength = codePointLength(request.password);
   if (passwordLength === 0) throw invalid("password", "is required");
   if (passwordLength < passwordMinLength || passwordLength > passwordMaxLength) {
     throw invalid("password", `must be ${passwordMinLength} to ${passwordMaxLength} characters`);
   }
   const name = request.name.trim();
-  const nameLength = [...name].length;
+  const nameLength = codePointLength(name);
   if (nameLength === 0) throw invalid("name", "is required");
   if (nameLength > nameMaxLength) throw invalid("name", `must be at most ${nameMaxLength} characters`);
   if (findControlCharacter(name) !== undefined) throw invalid("name", "must not contain control characters");

@@ -18,6 +18,7 @@ describe("parseConfig", () => {
       DATABASE_URL: "postgres://postgres@127.0.0.1:5432/shop",
       SHUTDOWN_GRACE_MS: "5s",
       METRICS_PORT: "",
+      HOST: "127.0.0.1",
     });
     assert.equal(config.PORT, 9000);
     assert.equal(config.DATABASE_URL, "postgres://postgres@127.0.0.1:5432/shop");
@@ -25,6 +26,7 @@ describe("parseConfig", () => {
     assert.equal(config.LOG_LEVEL, "info");
     assert.equal(config.SHUTDOWN_GRACE_MS, 5000);
     assert.equal(config.METRICS_PORT, undefined, "an empty variable counts as unset");
+    assert.equal(config.HOST, "127.0.0.1", "the address services hand to startServiceRuntime as `host`");
   });
 
   it("returns a deeply frozen object", () => {

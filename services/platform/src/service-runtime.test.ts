@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { connect, createServer } from "node:net";
+import { networkInterfaces } from "node:os";
 import { after, describe, it } from "node:test";
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -54,6 +56,45 @@ async function scrape(port: number | undefined): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`);
   assert.equal(response.status, 200);
   return response.text();
+}
+
+/** This machine's first non-loopback IPv4 address, if it has one. */
+function externalAddress(): string | undefined {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) {
+      if (address.family === "IPv4" && !address.internal) return address.address;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether a TCP connection to host:port is accepted. A timeout counts as refused, so a firewall
+ * that silently drops the SYN cannot hang the test.
+ */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2000 });
+    const settle = (accepted: boolean) => {
+      socket.destroy();
+      resolve(accepted);
+    };
+    socket.once("connect", () => settle(true));
+    socket.once("timeout", () => settle(false));
+    socket.once("error", () => settle(false));
+  });
+}
+
+/** Whether a listener on every interface can be reached at `address` (no firewall in the way). */
+async function reachableOnEveryInterface(address: string): Promise<boolean> {
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, "0.0.0.0", resolve));
+  try {
+    const { port } = server.address() as { port: number };
+    return await accepts(address, port);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 describe("startServiceRuntime", () => {
@@ -124,6 +165,27 @@ describe("startServiceRuntime", () => {
       assert.equal(ConnectError.from(error).code, Code.Unavailable);
       return true;
     });
+  });
+
+  it("binds the gRPC and metrics listeners to `host` only", async (t) => {
+    const external = externalAddress();
+    if (!external) {
+      t.skip("this machine has no non-loopback IPv4 address to try the bind against");
+      return;
+    }
+    if (!(await reachableOnEveryInterface(external))) {
+      t.skip(`a listener on every interface is not reachable at ${external} either`);
+      return;
+    }
+    const { runtime } = await startEchoRuntime();
+    started.push(runtime);
+    const metricsPort = runtime.metricsPort;
+    assert.ok(metricsPort, "a metrics port was bound");
+
+    assert.equal(await accepts("127.0.0.1", runtime.port), true, "gRPC on loopback");
+    assert.equal(await accepts("127.0.0.1", metricsPort), true, "metrics on loopback");
+    assert.equal(await accepts(external, runtime.port), false, `gRPC on ${external}`);
+    assert.equal(await accepts(external, metricsPort), false, `metrics on ${external}`);
   });
 
   it("does not leave the gRPC port open when the metrics port cannot be bound", async () => {

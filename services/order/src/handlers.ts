@@ -7,6 +7,7 @@ import type { ProductService } from "@shop/gen/shop/product/v1/product_pb";
 import { requireIdentity } from "@shop/platform/auth/identity";
 import { createEvent } from "@shop/platform/events/event-codec";
 import { requestLoggerKey, traceHeaders } from "@shop/platform/request-context";
+import { canonicalUuid } from "@shop/platform/uuid";
 import { cartVersionOf } from "./cart-version.js";
 import { orderTotal } from "./money.js";
 import { toProtoMoney, toProtoOrder } from "./order-proto.js";
@@ -16,7 +17,6 @@ import type { SagaWorker } from "./saga/saga-worker.js";
 import type { NewOrder, OrderLine, OrderRecord, OrderStore } from "./store/order-store.js";
 import {
   invalidArgument,
-  isUuid,
   requireAddress,
   requireCancelReason,
   requireCardToken,
@@ -78,7 +78,9 @@ export function createOrderHandlers(deps: OrderHandlerDeps): ServiceImpl<typeof 
 
   async function ownOrder(id: string, userId: string): Promise<OrderRecord> {
     if (id === "") throw invalidArgument("id", "is required");
-    const order = isUuid(id) ? await store.get(id.toLowerCase()) : undefined;
+    // Order ids are UUIDs: anything else names no order (NotFound, like someone else's order).
+    const canonicalId = canonicalUuid(id);
+    const order = canonicalId ? await store.get(canonicalId) : undefined;
     if (!order || order.userId !== userId) throw notFound();
     return order;
   }

@@ -85,10 +85,3 @@ export function requireAddress(address: Address | undefined): ShippingAddress {
 export function requireCancelReason(value: string): string {
   return requireText("reason", value, { required: false, maxLength: 500 }) || "cancelled by customer";
 }
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** True for a canonical UUID; order ids are UUIDs, anything else cannot name an order. */
-export function isUuid(value: string): boolean {
-  return uuidPattern.test(value);
-}

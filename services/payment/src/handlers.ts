@@ -2,11 +2,12 @@ import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { type Payment, type PaymentService, PaymentStatus } from "@shop/gen/shop/payment/v1/payment_pb";
 import { requireIdentity } from "@shop/platform/auth/identity";
 import { requestLoggerKey } from "@shop/platform/request-context";
+import { canonicalUuid } from "@shop/platform/uuid";
 import type { CardProvider } from "./card-provider.js";
 import { chargeOutcomeEvent, refundedEvent } from "./events.js";
 import { chargeAmountProblem, sameMoney } from "./money.js";
 import type { PaymentStore } from "./store.js";
-import { invalidArgument, isUuid, requireText, requireUuid } from "./validation.js";
+import { invalidArgument, requireText, requireUuid } from "./validation.js";
 
 export interface PaymentHandlerDeps {
   readonly store: PaymentStore;
@@ -89,9 +90,9 @@ export function createPaymentHandlers({
     async getPayment(req, ctx) {
       const identity = requireIdentity(ctx);
       if (req.id === "") throw invalidArgument("id", "is required");
-      const payment = isUuid(req.id)
-        ? await store.getForUser(req.id.toLowerCase(), identity.userId)
-        : undefined;
+      // Payment ids are UUIDs: anything else names no payment (NotFound, like someone else's).
+      const id = canonicalUuid(req.id);
+      const payment = id ? await store.getForUser(id, identity.userId) : undefined;
       if (!payment) throw new ConnectError("payment not found", Code.NotFound);
       return { payment };
     },

@@ -1,13 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { codePointLength } from "@shop/platform/code-point-length";
 import { findControlCharacter } from "@shop/platform/control-characters";
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** True for a canonical UUID string; ids of orders and payments are UUIDs. */
-export function isUuid(value: string): boolean {
-  return uuidPattern.test(value);
-}
+import { canonicalUuid } from "@shop/platform/uuid";
 
 /** An InvalidArgument naming the offending field, the error every bad input gets. */
 export function invalidArgument(field: string, problem: string): ConnectError {
@@ -17,8 +11,9 @@ export function invalidArgument(field: string, problem: string): ConnectError {
 /** Requires a UUID-shaped id in `field`, so malformed ids are refused before reaching SQL. */
 export function requireUuid(field: string, value: string): string {
   if (value === "") throw invalidArgument(field, "is required");
-  if (!isUuid(value)) throw invalidArgument(field, "must be a UUID");
-  return value.toLowerCase();
+  const canonical = canonicalUuid(value);
+  if (canonical === undefined) throw invalidArgument(field, "must be a UUID");
+  return canonical;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { canonicalUuid } from "./uuid.js";
 
 /** How one listing turns its position into token fields and back. */
 export interface PageTokenFormat<P> {
@@ -92,8 +93,6 @@ export interface TimeAndIdPosition {
   readonly id: string;
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /**
  * The create times a position may hold: 0001-01-01 to 9999-12-31 (UTC), the years ISO 8601 writes
  * with four digits. Why bounded: the checksum keeps out accidents, not someone who knows the scheme,
@@ -123,7 +122,8 @@ export const timeAndIdFields = {
       t < positionTimeRange.min ||
       t > positionTimeRange.max ||
       typeof id !== "string" ||
-      !uuidPattern.test(id)
+      // Only the lower-case form the token was issued with: a position id is never re-canonicalised.
+      canonicalUuid(id) !== id
     ) {
       return undefined;
     }

@@ -1,4 +1,5 @@
 import { isUniqueViolation } from "@shop/platform/postgres-errors";
+import { isUuid } from "@shop/platform/uuid";
 import { eq, sql } from "drizzle-orm";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { type UserRow, users } from "./schema.js";
@@ -36,8 +37,6 @@ export interface UserStore {
   /** Creates the account with the role, or adds the role to an existing account; password unchanged then. */
   grantRoleOrCreate(user: NewUser, role: string): Promise<UserRow>;
 }
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The accounts table behind a small interface.
@@ -78,7 +77,7 @@ export function createUserStore<TSchema extends Record<string, unknown>>(
 
     async findById(id) {
       // Ids come from verified tokens, but a token of another issuer's format must not become a SQL error.
-      if (!uuidPattern.test(id)) return undefined;
+      if (!isUuid(id)) return undefined;
       const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
       return row;
     },

@@ -13,7 +13,7 @@ import { ServerReflection } from "@shop/gen/grpc/reflection/v1/reflection_pb";
 import { Health, HealthCheckResponse_ServingStatus } from "@shop/gen/health/v1/health_pb";
 import pino from "pino";
 import { EchoRequestSchema, EchoService } from "../testing/echo-service.js";
-import { type GrpcServer, serviceImpl, startGrpcServer } from "./server.js";
+import { type GrpcServer, type GrpcServerOptions, serviceImpl, startGrpcServer } from "./server.js";
 
 const readMaxBytes = 1024;
 
@@ -98,18 +98,25 @@ function grpcStatusOf(response: RawResponse): number {
   return Number(response.trailers["grpc-status"] ?? response.headers["grpc-status"]);
 }
 
+/** The platform server with the echo service on a free port of 127.0.0.1, logging nothing. */
+function startEchoServer(
+  options: Pick<GrpcServerOptions, "readMaxBytes" | "maxTimeoutMs">,
+): Promise<GrpcServer> {
+  return startGrpcServer({
+    port: 0,
+    host: "127.0.0.1",
+    services: [echo],
+    logger: pino({ level: "silent" }),
+    ...options,
+  });
+}
+
 describe("platform gRPC server", () => {
   let server: GrpcServer;
   let baseUrl: string;
 
   before(async () => {
-    server = await startGrpcServer({
-      port: 0,
-      host: "127.0.0.1",
-      services: [echo],
-      logger: pino({ level: "silent" }),
-      readMaxBytes,
-    });
+    server = await startEchoServer({ readMaxBytes });
     baseUrl = `http://127.0.0.1:${server.port}`;
   });
   after(() => server.shutdown());
@@ -319,13 +326,7 @@ describe("platform gRPC server with a small deadline cap", () => {
   let baseUrl: string;
 
   before(async () => {
-    server = await startGrpcServer({
-      port: 0,
-      host: "127.0.0.1",
-      services: [echo],
-      logger: pino({ level: "silent" }),
-      maxTimeoutMs,
-    });
+    server = await startEchoServer({ maxTimeoutMs });
     baseUrl = `http://127.0.0.1:${server.port}`;
   });
   after(() => server.shutdown());

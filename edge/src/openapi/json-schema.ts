@@ -133,11 +133,14 @@ export function fieldSchema(field: DescField): Schema {
   return schema;
 }
 
+/** Whether the field is marked `(google.api.field_behavior) = REQUIRED`. */
+export function isRequired(field: DescField): boolean {
+  return behaviorsOf(field).includes(FieldBehavior.REQUIRED);
+}
+
 /** Fields marked `(google.api.field_behavior) = REQUIRED`, by JSON name. */
 export function requiredFields(message: DescMessage, except: ReadonlySet<string> = new Set()): string[] {
-  return message.fields
-    .filter((f) => !except.has(f.name) && behaviorsOf(f).includes(FieldBehavior.REQUIRED))
-    .map((f) => f.jsonName);
+  return message.fields.filter((f) => !except.has(f.name) && isRequired(f)).map((f) => f.jsonName);
 }
 
 /** An object schema for a message, optionally leaving out fields bound elsewhere (the URL path). */

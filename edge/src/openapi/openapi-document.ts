@@ -1,15 +1,14 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import type { Route } from "../routes/route-table.js";
-import { idempotencyKeyField } from "../transcode/required-fields.js";
 import { commentOf } from "./comments.js";
 import {
   collectTypes,
   enumSchema,
   fieldSchema,
   fieldValueSchema,
+  isRequired,
   isWellKnown,
   messageSchema,
-  requiredFields,
   type Schema,
   schemaRef,
   typeSchema,
@@ -209,7 +208,7 @@ function queryParameters(route: Route): Parameter[] {
       const protoPath = `${protoPrefix}${field.name}`;
       if (bound.has(protoPath) || (depth === 0 && field.name === route.body) || field.fieldKind === "map")
         continue;
-      if (depth === 0 && field.name === idempotencyKeyField) continue; // a header (headerParameters)
+      if (depth === 0 && field === route.idempotencyKey) continue; // a header (headerParameters)
       const name = `${jsonPrefix}${field.jsonName}`;
       const nested = field.fieldKind === "message" && !isWellKnown(field.message);
       if (nested) {
@@ -237,11 +236,16 @@ function queryParameters(route: Route): Parameter[] {
  * field from the header, so the field is documented as the header, never as a body or query field.
  */
 function headerParameters(route: Route): Parameter[] {
-  const field = route.method.input.fields.find((f) => f.name === idempotencyKeyField);
+  const field = route.idempotencyKey;
   if (!field) return [];
-  const required = requiredFields(route.method.input).includes(field.jsonName);
   return [
-    { name: "Idempotency-Key", in: "header", required, ...describe(field), schema: { type: "string" } },
+    {
+      name: "Idempotency-Key",
+      in: "header",
+      required: isRequired(field),
+      ...describe(field),
+      schema: { type: "string" },
+    },
   ];
 }
 
@@ -252,7 +256,7 @@ function requestBody(route: Route): Schema | undefined {
     // Left out of the body: fields the path sets, and idempotency_key (the Idempotency-Key header).
     const elsewhere = new Set([
       ...route.template.variables.filter((v) => v.fieldPath.length === 1).map((v) => v.fieldPath[0]!),
-      idempotencyKeyField,
+      ...(route.idempotencyKey ? [route.idempotencyKey.name] : []),
     ]);
     schema =
       elsewhere.size > 0

@@ -2,7 +2,7 @@ import { type DescField, type DescMethod, type DescService, getOption, hasOption
 import { http } from "@shop/gen/google/api/annotations_pb";
 import type { HttpRule } from "@shop/gen/google/api/http_pb";
 import { type AccessPolicy, accessPolicyOf } from "@shop/platform/auth/access-rule";
-import { requiredBodyFields } from "../transcode/required-fields.js";
+import { idempotencyKeyFieldOf, requiredBodyFields } from "../transcode/required-fields.js";
 import {
   compareSpecificity,
   matchRequestPath,
@@ -27,6 +27,8 @@ export interface Route {
   readonly access: AccessPolicy;
   /** REQUIRED request fields the JSON body must supply (see `requiredBodyFields`). */
   readonly requiredBodyFields: readonly DescField[];
+  /** The request's `idempotency_key` field, filled from the `Idempotency-Key` header; none without one. */
+  readonly idempotencyKey: DescField | undefined;
 }
 
 export type RouteMatch =
@@ -143,6 +145,7 @@ function createRoute(service: DescService, method: DescMethod, rule: HttpRule, p
     responseBody: rule.responseBody,
     access: policy,
     requiredBodyFields: requiredBodyFields(method, rule.body, template),
+    idempotencyKey: idempotencyKeyFieldOf(method),
   };
 }
 

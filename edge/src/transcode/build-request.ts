@@ -10,7 +10,7 @@ import type { PathBindings } from "../routes/path-template.js";
 import type { Route } from "../routes/route-table.js";
 import { badRequest } from "./bad-request.js";
 import { normalizeEnums } from "./normalize-json.js";
-import { checkRequiredBodyFields, idempotencyKeyField } from "./required-fields.js";
+import { checkRequiredBodyFields } from "./required-fields.js";
 import { findField, type JsonObject, resolveFieldPath, setTextField } from "./text-fields.js";
 
 export interface RestRequestParts {
@@ -79,10 +79,9 @@ export function buildRequestMessage(route: Route, parts: RestRequestParts, regis
     merge(schema, message, json, registry, "URL path");
   }
 
-  if (parts.idempotencyKey !== undefined) {
-    const field = schema.fields.find((f) => f.name === idempotencyKeyField);
-    if (field)
-      merge(schema, message, { [field.jsonName]: parts.idempotencyKey }, registry, "Idempotency-Key header");
+  const field = route.idempotencyKey;
+  if (parts.idempotencyKey !== undefined && field) {
+    merge(schema, message, { [field.jsonName]: parts.idempotencyKey }, registry, "Idempotency-Key header");
   }
   return message;
 }

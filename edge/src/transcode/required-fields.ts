@@ -1,10 +1,15 @@
-import { type DescField, type DescMethod, getOption, hasOption, type JsonValue } from "@bufbuild/protobuf";
-import { FieldBehavior, field_behavior } from "@shop/gen/google/api/field_behavior_pb";
+import type { DescField, DescMethod, JsonValue } from "@bufbuild/protobuf";
+import { isRequired } from "../openapi/json-schema.js";
 import type { PathTemplate } from "../routes/path-template.js";
 import { badRequest } from "./bad-request.js";
 
 /** The request field the edge fills from the `Idempotency-Key` header, not from the body. */
-export const idempotencyKeyField = "idempotency_key";
+const idempotencyKeyField = "idempotency_key";
+
+/** The method's `idempotency_key` field, if its request has one; looked up once per route. */
+export function idempotencyKeyFieldOf(method: DescMethod): DescField | undefined {
+  return method.input.fields.find((field) => field.name === idempotencyKeyField);
+}
 
 /**
  * The request fields marked `(google.api.field_behavior) = REQUIRED` that a route's JSON body must
@@ -61,12 +66,6 @@ export function checkRequiredBodyFields(
     const names = missing.map((field) => `"${field.jsonName}"`).join(", ");
     throw badRequest(`invalid request body: required fields ${names} are missing`);
   }
-}
-
-function isRequired(field: DescField): boolean {
-  return (
-    hasOption(field, field_behavior) && getOption(field, field_behavior).includes(FieldBehavior.REQUIRED)
-  );
 }
 
 /** Absent, or null where null is not itself a value (as it is for `google.protobuf.Value`). */

@@ -1,5 +1,6 @@
 import { encodeEvent, type ShopEvent } from "@shop/platform/events/event-codec";
 import { Binary, type ClientSession, type Collection, MongoClient, MongoServerError } from "mongodb";
+import { cartVersionConflict, createWithOneRetry } from "./create-outcome.js";
 import type {
   CreateResult,
   NewOrder,
@@ -184,9 +185,7 @@ export async function createMongoOrderStore(options: MongoOrderStoreOptions): Pr
       if (isDuplicateKeyOf(error, "cartClaim")) {
         const holder = await orders.findOne({ userId: order.userId, cartClaim: order.cartVersion });
         if (!holder) return undefined;
-        // A retry of the same request that raced its first attempt: a replay, not a second checkout.
-        const conflict = holder.idempotencyKey === order.idempotencyKey ? "idempotency-key" : "cart-version";
-        return { created: false, conflict, order: toRecord(holder) };
+        return cartVersionConflict(toRecord(holder), order);
       }
       if (!isDuplicateKeyOf(error, "idempotencyKey")) throw error;
     }
@@ -197,11 +196,7 @@ export async function createMongoOrderStore(options: MongoOrderStoreOptions): Pr
 
   return {
     async create(order: NewOrder, event: ShopEvent) {
-      // A second try only when the order that held the cart version was cancelled between the
-      // conflict and the read of it: the version is free now.
-      const result = (await createOnce(order, event)) ?? (await createOnce(order, event));
-      if (!result) throw new Error("the cart version was released twice during one checkout");
-      return result;
+      return createWithOneRetry(() => createOnce(order, event));
     },
 
     get,

@@ -6,6 +6,7 @@ import { isUniqueViolation } from "@shop/platform/postgres-errors";
 import { openServiceDatabase } from "@shop/platform/service-database";
 import { and, asc, desc, eq, lt, ne, or } from "drizzle-orm";
 import type { Sql } from "postgres";
+import { cartVersionConflict, createWithOneRetry } from "./create-outcome.js";
 import type {
   CreateResult,
   MoneyValue,
@@ -171,9 +172,7 @@ export async function createPostgresOrderStore(
           .from(orders)
           .where(and(eq(orders.userId, order.userId), eq(orders.cartClaim, order.cartVersion)));
         if (!holder) return undefined;
-        // A retry of the same request that raced its first attempt: a replay, not a second checkout.
-        const conflict = holder.idempotencyKey === order.idempotencyKey ? "idempotency-key" : "cart-version";
-        return { created: false, conflict, order: toRecord(holder) };
+        return cartVersionConflict(toRecord(holder), order);
       }
       if (error !== idempotentReplay) throw error;
     }
@@ -185,11 +184,7 @@ export async function createPostgresOrderStore(
 
   return {
     async create(order, event) {
-      // A second try only when the order that held the cart version was cancelled between the
-      // conflict and the read of it: the version is free now.
-      const result = (await createOnce(order, event)) ?? (await createOnce(order, event));
-      if (!result) throw new Error("the cart version was released twice during one checkout");
-      return result;
+      return createWithOneRetry(() => createOnce(order, event));
     },
 
     get,

@@ -1,5 +1,8 @@
-/** Control characters a multi-line text (a description, a message body) legitimately holds. */
-const lineLayout = new Set(["\t", "\n", "\r"]);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const anyControl = /[\u0000-\u001f\u007f-\u009f]/;
+/** The same without tab, line feed and carriage return, which a multi-line text legitimately holds. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const controlOutsideLineLayout = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 
 /**
  * The first control character (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) in `text`, as
@@ -15,11 +18,8 @@ export function findControlCharacter(
   text: string,
   options: { multiline?: boolean } = {},
 ): string | undefined {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-  const controls = /[\u0000-\u001f\u007f-\u009f]/g;
-  for (const [character] of text.matchAll(controls)) {
-    if (options.multiline && lineLayout.has(character)) continue;
-    return `U+${character.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
-  }
-  return undefined;
+  const found = (options.multiline ? controlOutsideLineLayout : anyControl).exec(text)?.[0];
+  return found === undefined
+    ? undefined
+    : `U+${found.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
 }

@@ -19,6 +19,20 @@ import { formatRatio, median } from "./stats.js";
 
 const run = promisify(execFile);
 
+/** The direct baseline's load: h2load's 8 connections × 16 streams, so 128 calls in flight. */
+const directConnections = 8;
+const directStreams = 16;
+/**
+ * The REST load: HTTP/1.1 keeps one request in flight per connection, so it opens as many
+ * connections as the baseline has calls in flight, and both paths are compared at the same
+ * concurrency. Why it matters: per-request cost falls as more requests arrive together (one read,
+ * one write, one event-loop turn serve several), on both sides of every hop. Until 2026-12-03 the
+ * REST load used 32 connections, a quarter of the baseline's concurrency; that shape is still
+ * measured and reported, for context.
+ */
+const restConnections = directConnections * directStreams;
+const fewerRestConnections = 32;
+
 export interface B2Options {
   readonly rounds: number;
   readonly requestsPerRound: number;
@@ -121,38 +135,41 @@ export async function runB2(options: B2Options): Promise<string> {
         }),
       );
     /** The baseline: the product at its most efficient load (8 connections × 16 streams). */
-    const direct = directWith(8, 16);
+    const direct = directWith(directConnections, directStreams);
     /**
-     * For context: the product under the load the edge gives it, one HTTP/2 connection with at most
-     * 32 requests in flight (the REST load's 32 connections). It costs the product more per call.
+     * For context: the product under the load the edge gives it, one HTTP/2 connection carrying
+     * the REST load's requests in flight. It costs the product more per call.
      */
-    const directLikeEdge = directWith(1, 32);
+    const directLikeEdge = directWith(1, restConnections);
     /**
      * REST load through one proxy at saturation, counting the product's CPU and the proxy's. The bare
      * proxy is measured this way too, so the edge's own cost can be told from that of any extra hop.
      */
-    const saturateProxy = (proxy: () => SpawnedServer, url: string) => () =>
+    const saturateProxy = (proxy: () => SpawnedServer, url: string, clients: number) => () =>
       measure([productPid, proxy().process.pid as number], () =>
         runH2load({
           url,
           protocol: "http1",
           requests: options.requestsPerRound,
-          clients: 32,
+          clients,
           streamsPerClient: 1,
           cpu: 1,
         }),
       );
-    const viaEdge = saturateProxy(() => edge, restUrl);
-    const viaFloor = saturateProxy(() => floor, floorUrl);
+    const viaEdge = saturateProxy(() => edge, restUrl, restConnections);
+    const viaFloor = saturateProxy(() => floor, floorUrl, restConnections);
+    const viaEdgeFewerConnections = saturateProxy(() => edge, restUrl, fewerRestConnections);
     // Warm-up
     await direct();
     await directLikeEdge();
     await viaEdge();
     await viaFloor();
+    await viaEdgeFewerConnections();
     const directRuns: Throughput[] = [];
     const directLikeEdgeRuns: Throughput[] = [];
     const edgeRuns: Throughput[] = [];
     const floorRuns: Throughput[] = [];
+    const edgeFewerConnectionsRuns: Throughput[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       if (round > 1) {
         // A fresh edge process each round, warmed up first: two B2 runs of the same code measured
@@ -167,8 +184,9 @@ export async function runB2(options: B2Options): Promise<string> {
       directLikeEdgeRuns.push(await directLikeEdge());
       edgeRuns.push(await viaEdge());
       floorRuns.push(await viaFloor());
+      edgeFewerConnectionsRuns.push(await viaEdgeFewerConnections());
       console.log(
-        `B2 round ${round}: direct ${Math.round(directRuns.at(-1)?.perCpuSecond ?? 0)} req/CPU-s, edge ${Math.round(edgeRuns.at(-1)?.perCpuSecond ?? 0)} req/CPU-s, floor ${Math.round(floorRuns.at(-1)?.perCpuSecond ?? 0)} req/CPU-s`,
+        `B2 round ${round}: direct ${Math.round(directRuns.at(-1)?.perCpuSecond ?? 0)} req/CPU-s, edge ${Math.round(edgeRuns.at(-1)?.perCpuSecond ?? 0)} req/CPU-s, floor ${Math.round(floorRuns.at(-1)?.perCpuSecond ?? 0)} req/CPU-s, edge with ${fewerRestConnections} connections ${Math.round(edgeFewerConnectionsRuns.at(-1)?.perCpuSecond ?? 0)} req/CPU-s`,
       );
     }
     const edgeSaturation = median(edgeRuns.map((r) => r.perSecond));
@@ -215,7 +233,12 @@ export async function runB2(options: B2Options): Promise<string> {
         `B2 latency round ${round}: p99 direct ${directLatency.p99.toFixed(2)} ms, edge ${edgeRun.measured.p99.toFixed(2)} ms, floor ${floorRun.measured.p99.toFixed(2)} ms; added per request p99: edge ${edgeRun.paired.p99.toFixed(2)} ms, floor ${floorRun.paired.p99.toFixed(2)} ms`,
       );
     }
-    return report(options, { directRuns, directLikeEdgeRuns, edgeRuns, floorRuns }, halfRate, latencyRounds);
+    return report(
+      options,
+      { directRuns, directLikeEdgeRuns, edgeRuns, floorRuns, edgeFewerConnectionsRuns },
+      halfRate,
+      latencyRounds,
+    );
   } finally {
     for (const server of servers.reverse()) await server.stop();
     await database.drop();
@@ -265,12 +288,14 @@ async function allowAllCpus(pids: number[]): Promise<void> {
 
 interface SaturationRuns {
   readonly directRuns: readonly Throughput[];
-  /** The product alone under the edge's load shape: one connection, 32 streams. */
+  /** The product alone under the edge's load shape: one connection, as many streams as REST connections. */
   readonly directLikeEdgeRuns: readonly Throughput[];
   /** Pids measured: product, edge. */
   readonly edgeRuns: readonly Throughput[];
   /** Pids measured: product, bare proxy. */
   readonly floorRuns: readonly Throughput[];
+  /** Pids measured: product, edge; the REST load with fewer connections, for context. */
+  readonly edgeFewerConnectionsRuns: readonly Throughput[];
 }
 
 /** Median CPU µs per request of the process at `index` over `runs`, rounded. */
@@ -280,7 +305,7 @@ function medianMicros(runs: readonly Throughput[], index: number): number {
 
 function report(
   options: B2Options,
-  { directRuns, directLikeEdgeRuns, edgeRuns, floorRuns }: SaturationRuns,
+  { directRuns, directLikeEdgeRuns, edgeRuns, floorRuns, edgeFewerConnectionsRuns }: SaturationRuns,
   halfRate: number,
   latencyRounds: LatencyRound[],
 ): string {
@@ -288,6 +313,7 @@ function report(
   const directEfficiency = median(directRuns.map((r) => r.perCpuSecond));
   const edgeEfficiency = median(edgeRuns.map((r) => r.perCpuSecond));
   const likeEdgeEfficiency = median(directLikeEdgeRuns.map((r) => r.perCpuSecond));
+  const fewerConnectionsEfficiency = median(edgeFewerConnectionsRuns.map((r) => r.perCpuSecond));
   const fmt = (v: number) => v.toFixed(2);
   const latencyRow = (round: number, path: string, l: OpenLoopLatency) =>
     `| ${round} | ${path} | ${Math.round(l.achievedRate)} | ${l.measured} | ${fmt(l.p50)} | ${fmt(l.p99)} | ${l.failures} |`;
@@ -313,7 +339,9 @@ function report(
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}.
 The product service (Postgres) and the edge run on CPU 0, the load on CPU 1. Direct: h2load gRPC \`GetProduct\`
-(8 connections × 16 streams; also, for context, 1 connection × 32 streams). Edge: h2load HTTP/1.1 \`GET /v1/products/{id}\` (32 keep-alive connections); the edge
+(${directConnections} connections × ${directStreams} streams: ${restConnections} calls in flight; also, for context, 1 connection × ${restConnections} streams).
+Edge: h2load HTTP/1.1 \`GET /v1/products/{id}\` on ${restConnections} keep-alive connections, one request in flight on each, so both paths
+run at the same concurrency (also, for context, on ${fewerRestConnections} connections, the load this benchmark used until 2026-12-03); the edge
 as deployed (Redis token bucket on, with a bucket too large to reject; request logs; metrics).
 ${options.requestsPerRound} requests per run, ${options.rounds} alternating rounds after a warm-up, each round with a fresh edge process (warmed up
 by one run first: two runs of the same code, each with one edge process, measured it at 123 and 144 µs per request); medians.
@@ -322,9 +350,10 @@ CPU-seconds are user + system time of the listed processes from /proc (Redis's o
 | path | median req/s at saturation | median req per CPU-second |
 |---|---:|---:|
 | gRPC direct (product alone) | ${Math.round(median(directRuns.map((r) => r.perSecond)))} | ${Math.round(directEfficiency)} |
-| gRPC direct, 1 connection × 32 streams (the edge's load shape), for context | ${Math.round(median(directLikeEdgeRuns.map((r) => r.perSecond)))} | ${Math.round(likeEdgeEfficiency)} |
+| gRPC direct, 1 connection × ${restConnections} streams (the edge's load shape), for context | ${Math.round(median(directLikeEdgeRuns.map((r) => r.perSecond)))} | ${Math.round(likeEdgeEfficiency)} |
 | REST through the edge (edge + product) | ${Math.round(median(edgeRuns.map((r) => r.perSecond)))} | ${Math.round(edgeEfficiency)} |
 | REST through the bare forwarding proxy (proxy + product), for reference | ${Math.round(median(floorRuns.map((r) => r.perSecond)))} | ${Math.round(floorEfficiency)} |
+| REST through the edge on ${fewerRestConnections} connections, for context | ${Math.round(median(edgeFewerConnectionsRuns.map((r) => r.perSecond)))} | ${Math.round(fewerConnectionsEfficiency)} |
 
 **B2 efficiency ratio (edge + product) / (product alone): ${(edgeEfficiency / directEfficiency).toFixed(3)}×** — target ≥ 0.50×: ${edgeEfficiency / directEfficiency >= 0.5 ? "met" : "not met"}.
 Per round: ${edgeRuns.map((r, i) => (r.perCpuSecond / (directRuns[i] as Throughput).perCpuSecond).toFixed(3)).join(", ")}.
@@ -332,17 +361,20 @@ In CPU per request: ${Math.round(1e6 / directEfficiency)} µs for the product al
 the REST path costs ${Math.round(1e6 / edgeEfficiency - 1e6 / directEfficiency)} µs more (the edge's process, plus what the product costs more per request behind a
 proxy, as the table below splits it); the ratio reaches 0.5× when that extra is no more than the product's own cost.
 The baseline is the product at its most efficient load. Under the load the edge gives it (one HTTP/2 connection, at most
-32 requests in flight) the product alone costs ${Math.round(1e6 / likeEdgeEfficiency)} µs per call; against that, the ratio would be
+${restConnections} requests in flight) the product alone costs ${Math.round(1e6 / likeEdgeEfficiency)} µs per call; against that, the ratio would be
 ${(edgeEfficiency / likeEdgeEfficiency).toFixed(3)}× (context only: the target is judged against the baseline above).
+With ${fewerRestConnections} REST connections (a quarter of the baseline's concurrency) the ratio is ${(fewerConnectionsEfficiency / directEfficiency).toFixed(3)}×
+(per round: ${edgeFewerConnectionsRuns.map((r, i) => (r.perCpuSecond / (directRuns[i] as Throughput).perCpuSecond).toFixed(3)).join(", ")}).
 
 CPU per request by process (medians of the rounds), with the bare forwarding proxy described below in the edge's place:
 
 | path | product µs | proxy µs | ratio to product alone |
 |---|---:|---:|---:|
 | gRPC direct | ${medianMicros(directRuns, 0)} | — | 1× |
-| gRPC direct, 1 connection × 32 streams | ${medianMicros(directLikeEdgeRuns, 0)} | — | ${formatRatio(likeEdgeEfficiency / directEfficiency)} |
+| gRPC direct, 1 connection × ${restConnections} streams | ${medianMicros(directLikeEdgeRuns, 0)} | — | ${formatRatio(likeEdgeEfficiency / directEfficiency)} |
 | through the edge | ${medianMicros(edgeRuns, 0)} | ${medianMicros(edgeRuns, 1)} | ${formatRatio(edgeEfficiency / directEfficiency)} |
 | through the bare proxy | ${medianMicros(floorRuns, 0)} | ${medianMicros(floorRuns, 1)} | ${formatRatio(floorEfficiency / directEfficiency)} |
+| through the edge, ${fewerRestConnections} REST connections | ${medianMicros(edgeFewerConnectionsRuns, 0)} | ${medianMicros(edgeFewerConnectionsRuns, 1)} | ${formatRatio(fewerConnectionsEfficiency / directEfficiency)} |
 
 Latency at half of the edge's saturation (${halfRate} req/s offered, ${options.latencySeconds} s measured each, ${options.latencyRounds} rounds), from h2load in open
 loop (${Math.max(1, Math.round(halfRate / 10))} clients × 10 req/s on staggered timers; percentiles from its per-request log), with the

@@ -56,6 +56,35 @@ describe("OpenAPI document", () => {
     );
   });
 
+  it("documents a field-mask update's body as a partial resource, while create still requires its fields", () => {
+    type BodySchema = {
+      $ref?: string;
+      properties?: Record<string, Record<string, unknown>>;
+      required?: string[];
+    };
+    const bodyOf = (op: Record<string, unknown> | undefined): BodySchema => {
+      const body = op?.requestBody as { content: { "application/json": { schema: BodySchema } } } | undefined;
+      assert.ok(body, "the operation has a request body");
+      return body.content["application/json"].schema;
+    };
+    const product = doc.components.schemas["shop.product.v1.Product"] as BodySchema;
+    assert.deepEqual(product.required, ["name", "price"]);
+
+    // PATCH /v1/products/{product.id} with body "product" and an update_mask: `{"price": …}` is valid.
+    const update = bodyOf(doc.paths["/v1/products/{id}"]?.patch);
+    assert.equal(update.$ref, undefined, "a $ref to Product would bring Product's required list along");
+    assert.ok(!(update.required ?? []).includes("name"));
+    assert.ok(!(update.required ?? []).includes("price"));
+    assert.deepEqual(Object.keys(update.properties ?? {}), Object.keys(product.properties ?? {}));
+    assert.equal(update.properties?.createTime?.readOnly, true);
+
+    // POST /v1/products (body "*"): CreateProductRequest.product is still the whole Product.
+    const create = bodyOf(doc.paths["/v1/products"]?.post);
+    assert.equal(create.$ref, "#/components/schemas/shop.product.v1.CreateProductRequest");
+    const createRequest = doc.components.schemas["shop.product.v1.CreateProductRequest"] as BodySchema;
+    assert.equal(createRequest.properties?.product?.$ref, "#/components/schemas/shop.product.v1.Product");
+  });
+
   it("documents idempotency_key as the Idempotency-Key header, not as a body field", () => {
     const place = doc.paths["/v1/orders"]?.post as {
       parameters: Array<{ name: string; in: string; required: boolean }>;

@@ -13,6 +13,7 @@ import {
   schemaRef,
   typeSchema,
 } from "./json-schema.js";
+import { partialUpdateBodyField, partialUpdateBodySchema } from "./partial-update-body.js";
 
 export type OpenApiDocument = { [key: string]: unknown };
 
@@ -263,7 +264,10 @@ function requestBody(route: Route): Schema | undefined {
         ? messageSchema(route.method.input, elsewhere)
         : schemaRef(route.method.input.typeName);
   } else {
-    schema = fieldSchema(route.method.input.fields.find((f) => f.name === route.body)!);
+    const resource = partialUpdateBodyField(route);
+    schema = resource
+      ? partialUpdateBodySchema(resource)
+      : fieldSchema(route.method.input.fields.find((f) => f.name === route.body)!);
   }
   return { required: true, content: { "application/json": { schema } } };
 }

@@ -418,6 +418,47 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     assert.equal(patched.status, 200);
   });
 
+  it("answers 400 for numbers that are not decimal, in a body or a query parameter (0x10 is not 16)", async () => {
+    // Refused by the runtime's JSON parser as patched (patches/@bufbuild+protobuf+2.13.0.patch), which
+    // reads every body, query value and path variable; unpatched, "0x10" set the stock to 16.
+    for (const available of ["0x10", "0o7", "0b11"]) {
+      const refused = await expectError(
+        await call("PUT", "/v1/inventory/p1", { token: adminToken, body: JSON.stringify({ available }) }),
+        400,
+        "invalid_argument",
+      );
+      assert.match(refused.message, /^invalid request body: .*SetStockRequest\.available.*decimal/);
+      assert.ok(refused.message.includes(`"${available}"`), refused.message);
+    }
+    const units = await expectError(
+      await call("POST", "/v1/products", {
+        token: adminToken,
+        body: JSON.stringify({ product: { name: "Hex mug", price: { currencyCode: "EUR", units: "0x10" } } }),
+      }),
+      400,
+      "invalid_argument",
+    );
+    assert.match(units.message, /Money\.units.*"0x10"/);
+    const pageSize = await expectError(
+      await call("GET", "/v1/products?pageSize=0x1"),
+      400,
+      "invalid_argument",
+    );
+    assert.match(pageSize.message, /^invalid query parameters: .*page_size.*"0x1"/);
+    // Decimal strings, exponents included, are still numbers.
+    for (const [available, stored] of [
+      ['"400"', 400],
+      ['"1e2"', 100],
+    ] as const) {
+      const set = await call("PUT", "/v1/inventory/p1", {
+        token: adminToken,
+        body: `{"available": ${available}}`,
+      });
+      assert.equal(set.status, 200);
+      assert.deepEqual(await set.json(), { stock: { productId: "p1", available: stored, reserved: 0 } });
+    }
+  });
+
   it("enforces the access option: 401 without or with a bad token, 403 without the role", async () => {
     await expectError(await call("GET", "/v1/cart"), 401, "unauthenticated");
     await expectError(await call("GET", "/v1/cart", { token: "not-a-jwt" }), 401, "unauthenticated");

@@ -1,5 +1,6 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { invalidArgument } from "@shop/platform/invalid-argument";
 import { canonicalUuid } from "@shop/platform/uuid";
+import { requireWholeNumber } from "@shop/platform/whole-number-field";
 
 /** Limits of a cart; also documented in the README. */
 export const cartLimits = {
@@ -10,10 +11,6 @@ export const cartLimits = {
   maxProductIdLength: 128,
 } as const;
 
-function invalid(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
-}
-
 /**
  * A product id as a cart accepts it: required, bounded, printable ASCII without spaces or braces,
  * returned in the catalog's canonical form (a UUID in lower case). Why strict: the id becomes a Redis
@@ -23,20 +20,17 @@ function invalid(message: string): ConnectError {
  * miss it.
  */
 export function requireProductId(value: string): string {
-  if (value === "") throw invalid("product_id is required");
+  if (value === "") throw invalidArgument("product_id", "is required");
   if (value.length > cartLimits.maxProductIdLength) {
-    throw invalid(`product_id must be at most ${cartLimits.maxProductIdLength} characters`);
+    throw invalidArgument("product_id", `must be at most ${cartLimits.maxProductIdLength} characters`);
   }
   if (!/^[\x21-\x7a\x7c\x7e]+$/.test(value)) {
-    throw invalid("product_id must be printable ASCII without spaces or braces");
+    throw invalidArgument("product_id", "must be printable ASCII without spaces or braces");
   }
   return canonicalUuid(value) ?? value;
 }
 
 /** Units to add: 1 to 99 as the contract says; anything else is InvalidArgument. */
 export function requireQuantity(value: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > cartLimits.maxQuantityPerLine) {
-    throw invalid(`quantity must be between 1 and ${cartLimits.maxQuantityPerLine}`);
-  }
-  return value;
+  return requireWholeNumber("quantity", value, { min: 1, max: cartLimits.maxQuantityPerLine });
 }

@@ -1,7 +1,7 @@
-import { Code, ConnectError } from "@connectrpc/connect";
-import { codePointLength } from "@shop/platform/code-point-length";
-import { findControlCharacter } from "@shop/platform/control-characters";
-import { canonicalUuid } from "@shop/platform/uuid";
+import { invalidArgument } from "@shop/platform/invalid-argument";
+import { requiredText } from "@shop/platform/text-fields";
+import { requireUuid } from "@shop/platform/uuid-field";
+import { requireWholeNumber } from "@shop/platform/whole-number-field";
 import type { ReservedItem } from "./store.js";
 
 /** Limits of the API; also documented in the README. */
@@ -12,25 +12,15 @@ export const limits = {
   maxItemsPerReservation: 100,
 } as const;
 
-function invalid(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
-}
-
 /**
  * Checks a caller-chosen id (reservation id, order id): required, at most 128 characters (code points,
- * as every limit counts them: an emoji is one), no
- * surrounding whitespace or control characters. Why strict: these ids become primary keys, and an id
- * with a trailing space would silently be a different reservation.
+ * as every limit counts them: an emoji is one), no surrounding whitespace or control characters.
+ * Why whitespace is refused here, where caller text is trimmed: these ids become primary keys, and
+ * an id with a trailing space would silently be a different reservation.
  */
 export function requireId(field: string, value: string): string {
-  if (value.length === 0) throw invalid(`${field} is required`);
-  if (codePointLength(value) > limits.maxIdLength) {
-    throw invalid(`${field} must be at most ${limits.maxIdLength} characters`);
-  }
-  if (value.trim() !== value || findControlCharacter(value) !== undefined) {
-    throw invalid(`${field} must not contain whitespace at either end or control characters`);
-  }
-  return value;
+  if (value.trim() !== value) throw invalidArgument(field, "must not begin or end with whitespace");
+  return requiredText(field, value, { maxLength: limits.maxIdLength });
 }
 
 /**
@@ -41,20 +31,12 @@ export function requireId(field: string, value: string): string {
  * find too.
  */
 export function requireProductId(field: string, value: string): string {
-  if (value.length === 0) throw invalid(`${field} is required`);
-  const productId = canonicalUuid(value);
-  if (productId === undefined) {
-    throw invalid(`${field} must be a product id, a UUID such as 0b9f2c1e-8d4a-4f3b-9c2d-1e0f5a6b7c8d`);
-  }
-  return productId;
+  return requireUuid(field, value);
 }
 
 /** SetStock's count: 0 to 1,000,000 as the contract says. */
 export function requireAvailable(value: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > limits.maxAvailable) {
-    throw invalid(`available must be between 0 and ${limits.maxAvailable}`);
-  }
-  return value;
+  return requireWholeNumber("available", value, { min: 0, max: limits.maxAvailable });
 }
 
 /**
@@ -64,18 +46,21 @@ export function requireAvailable(value: number): number {
  * make the stored reservation differ from the request, which breaks the idempotency comparison.
  */
 export function requireItems(items: ReadonlyArray<{ productId: string; quantity: number }>): ReservedItem[] {
-  if (items.length === 0) throw invalid("items must contain at least one item");
+  if (items.length === 0) throw invalidArgument("items", "must contain at least one item");
   if (items.length > limits.maxItemsPerReservation) {
-    throw invalid(`items must contain at most ${limits.maxItemsPerReservation} items`);
+    throw invalidArgument("items", `must contain at most ${limits.maxItemsPerReservation} items`);
   }
   const seen = new Set<string>();
   return items.map((item, index) => {
     const productId = requireProductId(`items[${index}].product_id`, item.productId);
-    if (seen.has(productId)) throw invalid(`items[${index}].product_id "${productId}" is listed twice`);
-    seen.add(productId);
-    if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > limits.maxItemQuantity) {
-      throw invalid(`items[${index}].quantity must be between 1 and ${limits.maxItemQuantity}`);
+    if (seen.has(productId)) {
+      throw invalidArgument(`items[${index}].product_id`, `"${productId}" is listed twice`);
     }
-    return { productId, quantity: item.quantity };
+    seen.add(productId);
+    const quantity = requireWholeNumber(`items[${index}].quantity`, item.quantity, {
+      min: 1,
+      max: limits.maxItemQuantity,
+    });
+    return { productId, quantity };
   });
 }

@@ -6,6 +6,8 @@ import type { OrderService } from "@shop/gen/shop/order/v1/order_pb";
 import type { ProductService } from "@shop/gen/shop/product/v1/product_pb";
 import { requireIdentity } from "@shop/platform/auth/identity";
 import { createEvent } from "@shop/platform/events/event-codec";
+import { invalidArgument } from "@shop/platform/invalid-argument";
+import { resolvePageSize } from "@shop/platform/page-size";
 import { requestLoggerKey, traceHeaders } from "@shop/platform/request-context";
 import { canonicalUuid } from "@shop/platform/uuid";
 import { cartVersionOf } from "./cart-version.js";
@@ -16,7 +18,6 @@ import { customerCancel } from "./saga/saga-transitions.js";
 import type { SagaWorker } from "./saga/saga-worker.js";
 import type { NewOrder, OrderLine, OrderRecord, OrderStore } from "./store/order-store.js";
 import {
-  invalidArgument,
   requireAddress,
   requireCancelReason,
   requireCardToken,
@@ -29,9 +30,6 @@ export interface OrderHandlerDeps {
   readonly cart: Client<typeof CartService>;
   readonly product: Client<typeof ProductService>;
 }
-
-const defaultPageSize = 20;
-const maxPageSize = 100;
 
 /** Headers for calls made on the caller's behalf: their bearer token and the trace context. */
 function onBehalfOf(ctx: HandlerContext): Record<string, string> {
@@ -159,8 +157,7 @@ export function createOrderHandlers(deps: OrderHandlerDeps): ServiceImpl<typeof 
 
     async listOrders(req, ctx) {
       const { userId } = requireIdentity(ctx);
-      if (req.pageSize < 0) throw invalidArgument("page_size", "must not be negative");
-      const pageSize = Math.min(req.pageSize || defaultPageSize, maxPageSize);
+      const pageSize = resolvePageSize(req.pageSize);
       const after = decodePageToken(req.pageToken);
       const rows = await store.listByUser(userId, { limit: pageSize + 1, ...(after ? { after } : {}) });
       const page = rows.slice(0, pageSize);

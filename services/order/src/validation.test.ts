@@ -9,7 +9,7 @@ function rejectsField(run: () => unknown, field: string, problem: RegExp) {
   assert.throws(run, (error: unknown) => {
     assert.ok(error instanceof ConnectError);
     assert.equal(error.code, Code.InvalidArgument);
-    assert.ok(error.rawMessage.startsWith(`${field}: `), error.rawMessage);
+    assert.ok(error.rawMessage.startsWith(`${field} `), error.rawMessage);
     assert.match(error.rawMessage, problem);
     return true;
   });

@@ -1,33 +1,8 @@
-import { Code, ConnectError } from "@connectrpc/connect";
 import type { Address } from "@shop/gen/shop/common/v1/address_pb";
-import { codePointLength } from "@shop/platform/code-point-length";
-import { findControlCharacter } from "@shop/platform/control-characters";
+import { invalidArgument } from "@shop/platform/invalid-argument";
+import { optionalText, requiredText } from "@shop/platform/text-fields";
 import { looksLikeCardNumber } from "./card-number.js";
 import type { ShippingAddress } from "./store/order-store.js";
-
-/** An InvalidArgument naming the offending field, the error every bad input gets. */
-export function invalidArgument(field: string, problem: string): ConnectError {
-  return new ConnectError(`${field}: ${problem}`, Code.InvalidArgument);
-}
-
-/**
- * Trims caller text and checks it: required or not, at most `maxLength` characters, no control
- * characters. Why one rule for every text field: lengths count Unicode characters (code points) as
- * the protos say, not UTF-16 units, so an emoji is one character everywhere; and control characters
- * never belong in an address, a token or a reason, while U+0000 cannot even be stored (Postgres `text`
- * refuses it, which reached the caller as Internal).
- */
-function requireText(field: string, value: string, rule: { required: boolean; maxLength: number }): string {
-  const trimmed = value.trim();
-  const length = codePointLength(trimmed);
-  if (rule.required && length === 0) throw invalidArgument(field, "is required");
-  if (length > rule.maxLength) throw invalidArgument(field, `must be at most ${rule.maxLength} characters`);
-  const control = findControlCharacter(trimmed);
-  if (control !== undefined) {
-    throw invalidArgument(field, `must not contain control characters (found ${control})`);
-  }
-  return trimmed;
-}
 
 const printableAscii = /^[\x21-\x7e][\x20-\x7e]*$/;
 
@@ -47,7 +22,7 @@ export function requireIdempotencyKey(value: string): string {
  * message never repeats the value.
  */
 export function requireCardToken(value: string | undefined): string {
-  const token = requireText("payment.card_token", value ?? "", { required: true, maxLength: 256 });
+  const token = requiredText("payment.card_token", value ?? "", { maxLength: 256 });
   if (looksLikeCardNumber(token)) {
     throw invalidArgument(
       "payment.card_token",
@@ -65,7 +40,7 @@ export function requireAddress(address: Address | undefined): ShippingAddress {
     throw invalidArgument("shipping_address.country", "must be an ISO 3166-1 alpha-2 code such as US or DE");
   }
   const line = (field: string, value: string, required: boolean, maxLength: number) =>
-    requireText(`shipping_address.${field}`, value, { required, maxLength });
+    (required ? requiredText : optionalText)(`shipping_address.${field}`, value, { maxLength });
   return {
     name: line("name", address.name, true, 100),
     line1: line("line1", address.line1, true, 200),
@@ -83,5 +58,5 @@ export function requireAddress(address: Address | undefined): ShippingAddress {
  * OrderCancelled event's reason.
  */
 export function requireCancelReason(value: string): string {
-  return requireText("reason", value, { required: false, maxLength: 500 }) || "cancelled by customer";
+  return optionalText("reason", value, { maxLength: 500 }) || "cancelled by customer";
 }

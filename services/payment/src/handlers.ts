@@ -1,13 +1,15 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { type Payment, type PaymentService, PaymentStatus } from "@shop/gen/shop/payment/v1/payment_pb";
 import { requireIdentity } from "@shop/platform/auth/identity";
+import { invalidArgument } from "@shop/platform/invalid-argument";
 import { requestLoggerKey } from "@shop/platform/request-context";
+import { optionalText, requiredText } from "@shop/platform/text-fields";
 import { canonicalUuid } from "@shop/platform/uuid";
+import { requireUuid } from "@shop/platform/uuid-field";
 import type { CardProvider } from "./card-provider.js";
 import { chargeOutcomeEvent, refundedEvent } from "./events.js";
 import { chargeAmountProblem, sameMoney } from "./money.js";
 import type { PaymentStore } from "./store.js";
-import { invalidArgument, requireText, requireUuid } from "./validation.js";
 
 export interface PaymentHandlerDeps {
   readonly store: PaymentStore;
@@ -35,11 +37,13 @@ export function createPaymentHandlers({
   return {
     async charge(req, ctx) {
       const orderId = requireUuid("order_id", req.orderId);
-      const userId = requireText("user_id", req.userId, 128);
+      const userId = requiredText("user_id", req.userId, { maxLength: 128 });
       const problem = chargeAmountProblem(req.amount);
-      if (problem || !req.amount) throw invalidArgument("amount", problem ?? "is required");
+      // The problem names its field already (amount, amount.currency_code, ...).
+      if (problem || !req.amount)
+        throw new ConnectError(problem ?? "amount is required", Code.InvalidArgument);
       const amount = req.amount;
-      const cardToken = requireText("card_token", req.cardToken, 256);
+      const cardToken = requiredText("card_token", req.cardToken, { maxLength: 256 });
 
       const existing = await store.findByOrder(orderId);
       if (existing) {
@@ -71,7 +75,8 @@ export function createPaymentHandlers({
 
     async refund(req, ctx) {
       const orderId = requireUuid("order_id", req.orderId);
-      if (req.reason.length > 500) throw invalidArgument("reason", "must be at most 500 characters");
+      // Only checked: the reason is not stored, but the contract bounds it like every caller text.
+      optionalText("reason", req.reason, { maxLength: 500 });
       const payment = await store.refund(
         orderId,
         (captured) =>

@@ -229,6 +229,14 @@ describe("payment service over gRPC", () => {
       }
     }
     assert.equal(await codeOf(client.refund({ orderId: "x" })), Code.InvalidArgument);
+    // The refund reason's 500-character limit counts characters: 500 emoji pass the check (and find
+    // no payment), 501 do not.
+    const unpaid = randomUUID();
+    assert.equal(await codeOf(client.refund({ orderId: unpaid, reason: "😀".repeat(500) })), Code.NotFound);
+    assert.equal(
+      await codeOf(client.refund({ orderId: unpaid, reason: "😀".repeat(501) })),
+      Code.InvalidArgument,
+    );
     // Nothing was stored for the rejected requests.
     assert.equal((await rowsFor(valid.orderId)).length, 0);
   });

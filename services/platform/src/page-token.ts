@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { invalidArgument } from "./invalid-argument.js";
 import { canonicalUuid } from "./uuid.js";
 
 /** How one listing turns its position into token fields and back. */
@@ -26,10 +26,6 @@ export interface PageTokenCodec<P> {
    * is not intact, is of another version, or was issued for another `query`.
    */
   decode(token: string, query?: string): P;
-}
-
-function invalid(reason: string): ConnectError {
-  return new ConnectError(`page_token ${reason}`, Code.InvalidArgument);
 }
 
 function digest(text: string): string {
@@ -61,7 +57,8 @@ export function createPageTokenCodec<P>(format: PageTokenFormat<P>): PageTokenCo
     decode(token, query) {
       const [body, sum, ...rest] = token.split(".");
       if (!body || !sum || rest.length > 0 || checksum(body) !== sum) {
-        throw invalid(
+        throw invalidArgument(
+          "page_token",
           "is malformed or was modified; pass next_page_token from a previous response unchanged",
         );
       }
@@ -69,16 +66,17 @@ export function createPageTokenCodec<P>(format: PageTokenFormat<P>): PageTokenCo
       try {
         payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
       } catch {
-        throw invalid("is malformed");
+        throw invalidArgument("page_token", "is malformed");
       }
       const fields =
         payload !== null && typeof payload === "object" ? (payload as Record<string, unknown>) : undefined;
       const position = fields?.v === format.version ? format.fromFields(fields) : undefined;
       if (fields === undefined || position === undefined) {
-        throw invalid("is malformed or from an incompatible version");
+        throw invalidArgument("page_token", "is malformed or from an incompatible version");
       }
       if (fields.q !== (query === undefined ? undefined : digest(query))) {
-        throw invalid(
+        throw invalidArgument(
+          "page_token",
           "was issued for a different query; send the same query as the request that returned it",
         );
       }

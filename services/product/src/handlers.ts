@@ -1,17 +1,12 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { Product, ProductService, UpdateProductRequest } from "@shop/gen/shop/product/v1/product_pb";
+import { invalidArgument } from "@shop/platform/invalid-argument";
+import { resolvePageSize } from "@shop/platform/page-size";
+import { requireUuid } from "@shop/platform/uuid-field";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { toProduct } from "./product-proto.js";
 import type { ProductInput, ProductStore } from "./store.js";
-import {
-  invalidArgument,
-  validateDescription,
-  validateId,
-  validateName,
-  validatePageSize,
-  validatePrice,
-  validateQuery,
-} from "./validate.js";
+import { validateDescription, validateName, validatePrice, validateQuery } from "./validate.js";
 
 /** Fields UpdateProduct may change, as they are spelled in `update_mask`. */
 const updatablePaths = ["name", "description", "price"] as const;
@@ -54,14 +49,14 @@ function pathsToUpdate(request: UpdateProductRequest, product: Product): Set<Upd
 export function createProductHandlers(store: ProductStore): Partial<ServiceImpl<typeof ProductService>> {
   return {
     async getProduct(request) {
-      const id = validateId("id", request.id);
+      const id = requireUuid("id", request.id);
       const record = await store.get(id);
       if (!record) throw notFound(id);
       return { product: toProduct(record) };
     },
 
     async listProducts(request) {
-      const limit = validatePageSize(request.pageSize);
+      const limit = resolvePageSize(request.pageSize);
       const query = validateQuery(request.query);
       const after = request.pageToken === "" ? undefined : decodePageToken(request.pageToken, query);
       const rows = await store.list({ text: query, limit: limit + 1, ...(after ? { after } : {}) });
@@ -87,7 +82,7 @@ export function createProductHandlers(store: ProductStore): Partial<ServiceImpl<
     async updateProduct(request) {
       const product = request.product;
       if (!product) throw invalidArgument("product", "is required");
-      const id = validateId("product.id", product.id);
+      const id = requireUuid("product.id", product.id);
       const paths = pathsToUpdate(request, product);
       const changes: { -readonly [K in keyof ProductInput]?: ProductInput[K] } = {};
       if (paths.has("name")) changes.name = validateName("product.name", product.name);

@@ -3,14 +3,7 @@ import { describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MoneySchema } from "@shop/gen/shop/common/v1/money_pb";
-import {
-  maxNameChars,
-  validateId,
-  validateName,
-  validatePageSize,
-  validatePrice,
-  validateQuery,
-} from "./validate.js";
+import { maxNameChars, validateName, validatePrice, validateQuery } from "./validate.js";
 
 function rejects(run: () => unknown, field: string) {
   assert.throws(
@@ -32,15 +25,6 @@ describe("product validation", () => {
     rejects(() => validateName("n", `${emoji}x`), "n");
   });
 
-  it("normalises ids to lower case and tells malformed from missing", () => {
-    assert.equal(
-      validateId("id", "0B9F2C1E-8D4A-4F3B-9C2D-1E0F5A6B7C8D"),
-      "0b9f2c1e-8d4a-4f3b-9c2d-1e0f5a6b7c8d",
-    );
-    assert.throws(() => validateId("id", ""), /id is required/);
-    assert.throws(() => validateId("id", "0b9f2c1e"), /id must be a UUID/);
-  });
-
   it("accepts prices from zero to the largest nanos, and rejects each broken rule by its field", () => {
     assert.deepEqual(validatePrice("p", money(0n, 0)), { currencyCode: "USD", units: 0n, nanos: 0 });
     assert.equal(validatePrice("p", money(3n, 999_999_999)).nanos, 999_999_999);
@@ -55,13 +39,6 @@ describe("product validation", () => {
     rejects(() => validatePrice("p", money(2n, -5)), "p.nanos");
     rejects(() => validatePrice("p", money(0n, -5)), "p.nanos");
     rejects(() => validatePrice("p", money(0n, 1_000_000_000)), "p.nanos");
-  });
-
-  it("resolves page_size: default, pass-through, cap, and negative", () => {
-    assert.equal(validatePageSize(0), 20);
-    assert.equal(validatePageSize(7), 7);
-    assert.equal(validatePageSize(101), 100);
-    rejects(() => validatePageSize(-1), "page_size");
   });
 
   it("trims the query and limits it to 200 characters", () => {

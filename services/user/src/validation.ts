@@ -1,6 +1,6 @@
-import { Code, ConnectError } from "@connectrpc/connect";
 import { codePointLength } from "@shop/platform/code-point-length";
-import { findControlCharacter } from "@shop/platform/control-characters";
+import { invalidArgument } from "@shop/platform/invalid-argument";
+import { requiredText } from "@shop/platform/text-fields";
 
 /** A registration that passed every rule of RegisterRequest, normalised for storage. */
 export interface Registration {
@@ -21,10 +21,6 @@ export const nameMaxLength = 100;
 const localPart = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 const domainLabel = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-function invalid(field: string, problem: string): ConnectError {
-  return new ConnectError(`${field}: ${problem}`, Code.InvalidArgument);
-}
-
 /** Lower-cased, trimmed form under which an email is stored and looked up. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -37,8 +33,9 @@ export function normalizeEmail(email: string): string {
  */
 export function validateEmail(raw: string): string {
   const email = normalizeEmail(raw);
-  if (email === "") throw invalid("email", "is required");
-  if (email.length > emailMaxLength) throw invalid("email", `must be at most ${emailMaxLength} characters`);
+  if (email === "") throw invalidArgument("email", "is required");
+  if (email.length > emailMaxLength)
+    throw invalidArgument("email", `must be at most ${emailMaxLength} characters`);
   const at = email.lastIndexOf("@");
   const local = email.slice(0, at);
   const domain = email.slice(at + 1);
@@ -50,7 +47,7 @@ export function validateEmail(raw: string): string {
     labels.length >= 2 &&
     labels.every((label) => domainLabel.test(label)) &&
     !/^\d+$/.test(labels[labels.length - 1] ?? "");
-  if (!valid) throw invalid("email", "is not a valid email address");
+  if (!valid) throw invalidArgument("email", "is not a valid email address");
   return email;
 }
 
@@ -66,15 +63,11 @@ export function validateRegistration(request: {
 }): Registration {
   const email = validateEmail(request.email);
   const passwordLength = codePointLength(request.password);
-  if (passwordLength === 0) throw invalid("password", "is required");
+  if (passwordLength === 0) throw invalidArgument("password", "is required");
   if (passwordLength < passwordMinLength || passwordLength > passwordMaxLength) {
-    throw invalid("password", `must be ${passwordMinLength} to ${passwordMaxLength} characters`);
+    throw invalidArgument("password", `must be ${passwordMinLength} to ${passwordMaxLength} characters`);
   }
-  const name = request.name.trim();
-  const nameLength = codePointLength(name);
-  if (nameLength === 0) throw invalid("name", "is required");
-  if (nameLength > nameMaxLength) throw invalid("name", `must be at most ${nameMaxLength} characters`);
-  if (findControlCharacter(name) !== undefined) throw invalid("name", "must not contain control characters");
+  const name = requiredText("name", request.name, { maxLength: nameMaxLength });
   return { email, password: request.password, name };
 }
 
@@ -87,7 +80,7 @@ export function validateLogin(request: { email: string; password: string }): {
   password: string;
 } {
   const email = normalizeEmail(request.email);
-  if (email === "") throw invalid("email", "is required");
-  if (request.password === "") throw invalid("password", "is required");
+  if (email === "") throw invalidArgument("email", "is required");
+  if (request.password === "") throw invalidArgument("password", "is required");
   return { email, password: request.password };
 }

@@ -397,6 +397,27 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     );
   });
 
+  it("answers 400 for a body that is not UTF-8 instead of storing U+FFFD in its place", async () => {
+    // "Mug é" as Latin-1: 0xE9 alone is no UTF-8 sequence; decoded leniently it became "Mug \uFFFD".
+    const latin1 = Buffer.concat([
+      Buffer.from('{"product":{"name":"Mug '),
+      Buffer.from([0xe9]),
+      Buffer.from('","price":{"currencyCode":"EUR","units":"1"}}}'),
+    ]);
+    const before = products.size;
+    const refused = await expectError(
+      await fetch(`${base}/v1/products`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${adminToken}` },
+        body: latin1,
+      }),
+      400,
+      "invalid_argument",
+    );
+    assert.match(refused.message, /UTF-8/);
+    assert.equal(products.size, before, "nothing was created");
+  });
+
   it("answers 400 naming a REQUIRED body field that is missing or null, before any upstream call", async () => {
     for (const body of ["{}", '{"available": null}']) {
       const refused = await expectError(

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { IncomingMessage } from "node:http";
 import type { JsonValue } from "@bufbuild/protobuf";
 import { badRequest } from "../transcode/bad-request.js";
@@ -8,7 +9,9 @@ import { HttpError } from "./error-response.js";
  *
  * Why each rule: a declared or actual size over `limitBytes` is 413 before more bytes are buffered,
  * so a client cannot exhaust memory; a non-JSON content type is 415, so form posts do not get
- * misread; malformed JSON is 400 with the parser's position.
+ * misread; bytes that are not UTF-8 are 400, because decoding would silently turn each into U+FFFD
+ * (a Latin-1 "Adé" would be stored as "Ad\uFFFD", and two passwords differing only in such bytes
+ * would both sign in); malformed JSON is 400 with the parser's position.
  */
 export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<JsonValue | undefined> {
   if (declaresNoBody(req)) return undefined;
@@ -36,7 +39,9 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
       "request bodies must be JSON (Content-Type: application/json)",
     );
   }
-  const text = Buffer.concat(chunks, size).toString("utf8");
+  const bytes = Buffer.concat(chunks, size);
+  if (!isUtf8(bytes)) throw badRequest("request body is not valid UTF-8 (JSON bodies must be UTF-8)");
+  const text = bytes.toString("utf8");
   try {
     return JSON.parse(text) as JsonValue;
   } catch (error) {

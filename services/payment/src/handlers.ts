@@ -27,6 +27,18 @@ function assertSameCharge(existing: Payment, userId: string, amount: Payment["am
 }
 
 /**
+ * A Charge that arrives after a Refund already answered "no payment" for its order (the saga gave up
+ * on a charge that timed out and compensated). Taking money now would leave it with a cancelled order
+ * that nobody refunds, so the charge is refused for good.
+ */
+function orderVoided(): ConnectError {
+  return new ConnectError(
+    "the order was refunded before it was charged (checkout cancelled); it cannot be charged any more",
+    Code.FailedPrecondition,
+  );
+}
+
+/**
  * The PaymentService RPCs. Charge and Refund are idempotent by order id so the checkout saga can retry
  * and resume them; GetPayment is owner-only. The card token is passed to the provider and dropped.
  */
@@ -50,8 +62,9 @@ export function createPaymentHandlers({
         assertSameCharge(existing, userId, amount);
         return { payment: existing };
       }
+      if (await store.isVoided(orderId)) throw orderVoided();
       const decision = await provider.charge({ idempotencyKey: orderId, cardToken, amount });
-      const { payment, created } = await store.insertOnce(
+      const outcome = await store.insertOnce(
         {
           orderId,
           userId,
@@ -61,6 +74,12 @@ export function createPaymentHandlers({
         },
         chargeOutcomeEvent,
       );
+      if (outcome.kind === "voided") {
+        // The refund overtook this charge while the provider was answering: give the money back.
+        if (decision.approved) await provider.refund({ idempotencyKey: orderId, amount });
+        throw orderVoided();
+      }
+      const { payment, created } = outcome;
       if (!created) assertSameCharge(payment, userId, amount);
       if (created) {
         ctx.values

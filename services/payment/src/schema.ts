@@ -30,3 +30,14 @@ export const payments = pgTable(
 );
 
 export type PaymentRow = typeof payments.$inferSelect;
+
+/**
+ * Orders that a Refund reached before any Charge did. Why: the saga compensates a charge that timed
+ * out with a Refund, and a NOT_FOUND answer tells it nothing was taken. A Charge still on its way
+ * (slow provider, stalled process) would otherwise land afterwards and capture money for a cancelled
+ * order that nobody refunds. A row here makes every later Charge of the order FAILED_PRECONDITION.
+ */
+export const voidedOrders = pgTable("voided_orders", {
+  orderId: uuid("order_id").primaryKey(),
+  createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});

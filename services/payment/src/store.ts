@@ -4,9 +4,9 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { MoneySchema } from "@shop/gen/shop/common/v1/money_pb";
 import { type Payment, PaymentSchema, PaymentStatus } from "@shop/gen/shop/payment/v1/payment_pb";
 import type { ShopEvent } from "@shop/platform/events/event-codec";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import { type PaymentRow, payments } from "./schema.js";
+import { type PaymentRow, payments, voidedOrders } from "./schema.js";
 
 /** The drizzle database of the payment service. */
 export type PaymentDb = PostgresJsDatabase<Record<string, unknown>>;
@@ -24,22 +24,28 @@ export interface NewPayment {
   readonly declineReason: string;
 }
 
+/** What recording a charge came to: the order's payment, or nothing because the order was voided. */
+export type InsertOutcome =
+  | { readonly kind: "payment"; readonly payment: Payment; readonly created: boolean }
+  | { readonly kind: "voided" };
+
 export interface PaymentStore {
   /** The payment of an order, if any. */
   findByOrder(orderId: string): Promise<Payment | undefined>;
+  /** True when a Refund reached the order before any payment existed (see `voidedOrders`). */
+  isVoided(orderId: string): Promise<boolean>;
   /**
    * Records the outcome of a charge unless the order already has a payment, in which case the existing
-   * one is returned with `created: false`. The UNIQUE(order_id) constraint decides the winner of
-   * concurrent duplicates; only the winner's event reaches the outbox.
+   * one is returned with `created: false`, or was voided, in which case nothing is recorded. The
+   * UNIQUE(order_id) constraint decides the winner of concurrent duplicates; only the winner's event
+   * reaches the outbox.
    */
-  insertOnce(
-    payment: NewPayment,
-    eventFor: (payment: Payment) => ShopEvent,
-  ): Promise<{ payment: Payment; created: boolean }>;
+  insertOnce(payment: NewPayment, eventFor: (payment: Payment) => ShopEvent): Promise<InsertOutcome>;
   /**
    * Refunds the order's payment if it is CAPTURED: the row is locked, `giveBack` runs (the provider
    * call), then the status and the event commit together. Other statuses come back unchanged;
-   * undefined when the order has no payment.
+   * undefined when the order has no payment, and the order is then voided so that no Charge still
+   * on its way can capture money for it afterwards.
    */
   refund(
     orderId: string,
@@ -70,6 +76,16 @@ function toProto(row: PaymentRow): Payment {
 }
 
 /**
+ * Serialises the charge and the refund of one order inside their transactions. Why a lock and not a
+ * constraint: the refund must see "no payment" and void the order as one step, while a charge must
+ * see "not voided" and insert its payment as one step; under READ COMMITTED two such transactions
+ * would each miss the other's uncommitted row. The lock is released when the transaction ends.
+ */
+async function lockOrder(tx: PaymentTx, orderId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`);
+}
+
+/**
  * Data access of the payment service over Postgres (drizzle). Why a store: the handlers speak in
  * proto Payments and business outcomes, and every write that publishes an event does so in the same
  * transaction as the row change (transactional outbox, ARCHITECTURE §5).
@@ -83,8 +99,19 @@ export function createPaymentStore(db: PaymentDb, outbox: OutboxWriter): Payment
   return {
     findByOrder,
 
+    async isVoided(orderId) {
+      const [row] = await db.select().from(voidedOrders).where(eq(voidedOrders.orderId, orderId));
+      return row !== undefined;
+    },
+
     async insertOnce(payment, eventFor) {
       const inserted = await db.transaction(async (tx) => {
+        await lockOrder(tx, payment.orderId);
+        const [voided] = await tx
+          .select()
+          .from(voidedOrders)
+          .where(eq(voidedOrders.orderId, payment.orderId));
+        if (voided) return "voided" as const;
         const now = new Date();
         const [row] = await tx
           .insert(payments)
@@ -107,17 +134,22 @@ export function createPaymentStore(db: PaymentDb, outbox: OutboxWriter): Payment
         await outbox(tx, eventFor(created));
         return created;
       });
-      if (inserted) return { payment: inserted, created: true };
+      if (inserted === "voided") return { kind: "voided" };
+      if (inserted) return { kind: "payment", payment: inserted, created: true };
       // Lost the race (or a repeat): the winner has committed, so a fresh statement sees its row.
       const existing = await findByOrder(payment.orderId);
       if (!existing) throw new Error(`payment of order ${payment.orderId} vanished after a conflict`);
-      return { payment: existing, created: false };
+      return { kind: "payment", payment: existing, created: false };
     },
 
     async refund(orderId, giveBack, eventFor) {
       return db.transaction(async (tx) => {
+        await lockOrder(tx, orderId);
         const [row] = await tx.select().from(payments).where(eq(payments.orderId, orderId)).for("update");
-        if (!row) return undefined;
+        if (!row) {
+          await tx.insert(voidedOrders).values({ orderId }).onConflictDoNothing();
+          return undefined;
+        }
         if (row.status !== "CAPTURED") return toProto(row);
         await giveBack(toProto(row));
         const [updated] = await tx

@@ -11,6 +11,7 @@ import { decodeEvent } from "@shop/platform/events/event-codec";
 import { createLogger } from "@shop/platform/log";
 import { createLogSink, createTestDatabase, type TestDatabase } from "@shop/platform/testing";
 import postgres from "postgres";
+import type { CardProvider } from "../src/card-provider.js";
 import { loadPaymentConfig } from "../src/config.js";
 import { type RunningPaymentService, startPaymentService } from "../src/service.js";
 
@@ -170,6 +171,69 @@ describe("payment service over gRPC", () => {
     assert.equal(refund.payment?.status, PaymentStatus.DECLINED);
     assert.equal((await outboxFor("shop.payment.v1.PaymentRefunded", orderId)).length, 0);
     assert.equal(await codeOf(client.refund({ orderId: randomUUID() })), Code.NotFound);
+  });
+
+  test("a Refund that finds no payment voids the order: a later Charge is FailedPrecondition, nothing taken", async () => {
+    // The saga compensates a charge that timed out with a Refund; NotFound tells it nothing was taken.
+    const orderId = randomUUID();
+    assert.equal(await codeOf(client.refund({ orderId, reason: "order cancelled" })), Code.NotFound);
+    const late = client.charge({ orderId, userId: "user-v", amount: usd(11), cardToken: "tok_visa" });
+    await assert.rejects(late, (error: unknown) => {
+      const connectError = ConnectError.from(error);
+      assert.equal(connectError.code, Code.FailedPrecondition);
+      assert.match(connectError.rawMessage, /refunded before it was charged/);
+      return true;
+    });
+    assert.equal((await rowsFor(orderId)).length, 0);
+    assert.equal((await outboxFor("shop.payment.v1.PaymentCaptured", orderId)).length, 0);
+    // Compensation stays repeatable.
+    assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
+  });
+
+  test("a Charge still at the provider when the Refund comes is given back and refused", async () => {
+    let releaseProvider: () => void = () => {};
+    const providerAnswered = new Promise<void>((resolve) => {
+      releaseProvider = resolve;
+    });
+    let charging: () => void = () => {};
+    const atProvider = new Promise<void>((resolve) => {
+      charging = resolve;
+    });
+    const refunds: string[] = [];
+    const slowProvider: CardProvider = {
+      async charge() {
+        charging();
+        await providerAnswered;
+        return { approved: true };
+      },
+      async refund({ idempotencyKey }) {
+        refunds.push(idempotencyKey);
+      },
+    };
+    const config = loadPaymentConfig({ PORT: "1", DATABASE_URL: database.url, LOG_LEVEL: "silent" });
+    const slow = await startPaymentService(
+      { ...config, PORT: 0 },
+      { verifier: issuer.verifier, provider: slowProvider },
+    );
+    try {
+      const slowClient = createClient(
+        PaymentService,
+        createGrpcTransport({ baseUrl: `http://127.0.0.1:${slow.port}` }),
+      );
+      const orderId = randomUUID();
+      const charge = codeOf(
+        slowClient.charge({ orderId, userId: "user-w", amount: usd(13), cardToken: "tok_visa" }),
+      );
+      await atProvider;
+      assert.equal(await codeOf(slowClient.refund({ orderId })), Code.NotFound);
+      releaseProvider();
+      assert.equal(await charge, Code.FailedPrecondition);
+      assert.deepEqual(refunds, [orderId]);
+      assert.equal((await rowsFor(orderId)).length, 0);
+      assert.equal((await outboxFor("shop.payment.v1.PaymentCaptured", orderId)).length, 0);
+    } finally {
+      await slow.shutdown();
+    }
   });
 
   test("GetPayment answers the owner only; others get NotFound, anonymous callers Unauthenticated", async () => {

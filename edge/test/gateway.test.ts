@@ -371,6 +371,19 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
       "invalid_argument",
     );
     assert.match(unknown.message, /colour/);
+    // `__proto__` is a key like any other: unknown, at the top level and in a nested message.
+    const protoKeys: [method: string, path: string, body: string][] = [
+      ["PUT", "/v1/inventory/p1", '{"available": 1, "__proto__": {"x": 1}}'],
+      ["POST", "/v1/products", '{"product": {"name": "Mug", "__proto__": {"x": 1}}}'],
+    ];
+    for (const [method, path, body] of protoKeys) {
+      const refused = await expectError(
+        await call(method, path, { token: adminToken, body }),
+        400,
+        "invalid_argument",
+      );
+      assert.match(refused.message, /key "__proto__" is unknown/, body);
+    }
     // A chunked body (Transfer-Encoding, no Content-Length) is read too: only a request that
     // declares no body skips reading it.
     const chunked = await fetch(`${base}/v1/products`, {

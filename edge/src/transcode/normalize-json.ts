@@ -12,12 +12,15 @@ type JsonObject = { [key: string]: JsonValue };
  */
 export function normalizeEnums(schema: DescMessage, json: JsonValue): JsonValue {
   if (!isObject(json) || hasCustomJsonRepresentation(schema)) return json;
-  const out: JsonObject = {};
-  for (const [key, value] of Object.entries(json)) {
-    const field = schema.fields.find((f) => f.jsonName === key || f.name === key);
-    out[key] = field && value !== null ? normalizeField(field, value) : value;
-  }
-  return out;
+  // Object.fromEntries defines every key as an own property. Assigning `out[key] = value` would not:
+  // for a body key `__proto__` it replaced the copy's prototype, so the key vanished and `fromJson`
+  // never refused it as unknown (`{"available": 1, "__proto__": {...}}` passed as if it were absent).
+  return Object.fromEntries(
+    Object.entries(json).map(([key, value]) => {
+      const field = schema.fields.find((f) => f.jsonName === key || f.name === key);
+      return [key, field && value !== null ? normalizeField(field, value) : value];
+    }),
+  );
 }
 
 function normalizeField(field: DescField, value: JsonValue): JsonValue {

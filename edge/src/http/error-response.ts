@@ -50,11 +50,21 @@ export function describeError(error: unknown): {
   return { status: 500, code: codeToString(Code.Internal), message: "internal error", internal: true };
 }
 
-/** Writes the JSON error body with its status; headers of an {@link HttpError} are added. */
+/**
+ * The challenge of every 401. Why: HTTP requires a 401 to carry WWW-Authenticate (RFC 9110 §15.5.2),
+ * and it tells clients which scheme to retry with; Bearer is the only one the edge takes (RFC 6750).
+ */
+const bearerChallenge = "Bearer";
+
+/**
+ * Writes the JSON error body with its status; headers of an {@link HttpError} are added, and a 401
+ * gets its `WWW-Authenticate` challenge, whoever refused the call (the edge's token check or the service).
+ */
 export function writeError(res: ServerResponse, error: unknown, requestId: string): number {
   const { status, code, message } = describeError(error);
   const body: ErrorBody = { code, message, requestId };
   if (error instanceof HttpError) for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
+  if (status === 401) res.setHeader("www-authenticate", bearerChallenge);
   const text = JSON.stringify(body);
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",

@@ -80,6 +80,11 @@ export function createInventoryHandlers(
             `insufficient stock for product "${result.productId}": ${result.requested} requested`,
             Code.FailedPrecondition,
           );
+        case "released-first":
+          throw new ConnectError(
+            `reservation "${reservationId}" was released before it was made (its order was cancelled); nothing is reserved`,
+            Code.FailedPrecondition,
+          );
         case "conflict":
           throw new ConnectError(
             `reservation "${reservationId}" already exists with a different order or items`,

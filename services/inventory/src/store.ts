@@ -40,7 +40,9 @@ export interface ReserveInput {
 export type ReserveResult =
   | { readonly kind: "reserved"; readonly reservation: ReservationRecord; readonly created: boolean }
   | { readonly kind: "insufficient"; readonly productId: string; readonly requested: number }
-  | { readonly kind: "conflict"; readonly existing: ReservationRecord };
+  | { readonly kind: "conflict"; readonly existing: ReservationRecord }
+  /** The id was released before this reserve arrived (see `releasedFirstOrderId`): nothing reserved. */
+  | { readonly kind: "released-first" };
 
 /** Outcome of commit or release. */
 export type TransitionResult =
@@ -66,6 +68,21 @@ export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
  * production), so an event exists if and only if its change committed.
  */
 export type RecordEvent = (tx: Tx, event: ShopEvent) => Promise<unknown>;
+
+/**
+ * The `order_id` of a reservation row that records only "released before it was ever made".
+ *
+ * Why such rows exist: the saga compensates a reserve that timed out with a release, and NOT_FOUND
+ * tells it nothing was held. A ReserveStock still on its way (a stalled process, a slow lock) would
+ * otherwise land afterwards and hold the units for a cancelled order forever. Releasing an unknown id
+ * therefore claims the id with this marker, and a later reserve of it reserves nothing. Real
+ * reservations always have an order id (ReserveStock requires one), so the empty one cannot clash.
+ */
+const releasedFirstOrderId = "";
+
+function isReleasedFirst(reservation: ReservationRecord): boolean {
+  return reservation.orderId === releasedFirstOrderId;
+}
 
 /** Thrown inside a transaction only to roll it back; never escapes the store. */
 class Rollback extends Error {
@@ -101,8 +118,20 @@ export function createInventoryStore(db: Db, recordEvent: RecordEvent): Inventor
 
   async function transition(reservationId: string, to: "COMMITTED" | "RELEASED"): Promise<TransitionResult> {
     return db.transaction(async (tx) => {
-      const current = await readReservation(tx, reservationId, true);
-      if (!current) return { kind: "not-found" };
+      let current = await readReservation(tx, reservationId, true);
+      if (!current && to === "RELEASED") {
+        // Claim the id so that no reserve can take it later. A reserve holding the id uncommitted
+        // makes this insert wait; if it commits, the insert does nothing and its reservation is
+        // released below.
+        const fenced = await tx
+          .insert(reservations)
+          .values({ id: reservationId, orderId: releasedFirstOrderId, status: "RELEASED" })
+          .onConflictDoNothing({ target: reservations.id })
+          .returning({ id: reservations.id });
+        if (fenced.length === 1) return { kind: "not-found" };
+        current = await readReservation(tx, reservationId, true);
+      }
+      if (!current || isReleasedFirst(current)) return { kind: "not-found" };
       if (current.status === to) return { kind: "done", reservation: current, changed: false };
       if (current.status !== "RESERVED") return { kind: "wrong-status", reservation: current };
       for (const item of current.items) {
@@ -170,6 +199,7 @@ export function createInventoryStore(db: Db, recordEvent: RecordEvent): Inventor
           if (claimed.length === 0) {
             const existing = await readReservation(tx, input.reservationId, false);
             if (!existing) throw new Error(`reservation ${input.reservationId} vanished`);
+            if (isReleasedFirst(existing)) return { kind: "released-first" };
             return sameRequest(existing, input.orderId, items)
               ? { kind: "reserved", reservation: existing, created: false }
               : { kind: "conflict", existing };

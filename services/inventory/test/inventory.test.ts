@@ -21,6 +21,15 @@ async function failure(promise: Promise<unknown>): Promise<ConnectError | undefi
   }
 }
 
+/** Polls `check` every 20 ms until it holds, for at most 5 s. */
+async function waitUntil(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not reached within 5 s");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe("inventory service over gRPC", () => {
   let database: TestDatabase;
   let sql: postgres.Sql;
@@ -251,6 +260,52 @@ describe("inventory service over gRPC", () => {
     const reservationId = randomUUID();
     assert.equal((await failure(client.commitReservation({ reservationId })))?.code, Code.NotFound);
     assert.equal((await failure(client.releaseReservation({ reservationId })))?.code, Code.NotFound);
+  });
+
+  test("a release that finds no reservation fences its id: a ReserveStock arriving later holds nothing", async () => {
+    // The saga compensates a reserve that timed out with a release; NotFound tells it nothing is held.
+    const id = product();
+    await setStock(id, 6);
+    const reservationId = randomUUID();
+    assert.equal((await failure(client.releaseReservation({ reservationId })))?.code, Code.NotFound);
+    const late = await failure(
+      client.reserveStock({ reservationId, orderId: "order-late", items: [{ productId: id, quantity: 2 }] }),
+    );
+    assert.equal(late?.code, Code.FailedPrecondition);
+    assert.match(late?.rawMessage ?? "", /released before it was made/);
+    assert.deepEqual(await stockRow(id), { available: 6, reserved: 0 });
+    // Compensation stays repeatable, and the marker is no reservation to commit.
+    assert.equal((await failure(client.releaseReservation({ reservationId })))?.code, Code.NotFound);
+    assert.equal((await failure(client.commitReservation({ reservationId })))?.code, Code.NotFound);
+  });
+
+  test("a release racing the reserve of its id waits for it and releases what it reserved", async () => {
+    const id = product();
+    await setStock(id, 5);
+    const reservationId = randomUUID();
+    let reserve: Promise<unknown> = Promise.resolve();
+    let release: Promise<ConnectError | undefined> = Promise.resolve(undefined);
+    await sql.begin(async (tx) => {
+      // Hold the stock row so the reserve stops after claiming its id, uncommitted.
+      await tx`select product_id from stock where product_id = ${id} for update`;
+      reserve = client.reserveStock({
+        reservationId,
+        orderId: "order-race",
+        items: [{ productId: id, quantity: 3 }],
+      });
+      await waitUntil(async () => {
+        const [row] = await sql<{ waiting: number }[]>`
+          select count(*)::int as waiting from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'
+            and query like 'update "stock"%'`;
+        return (row?.waiting ?? 0) > 0;
+      });
+      release = failure(client.releaseReservation({ reservationId }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    });
+    await reserve;
+    assert.equal(await release, undefined);
+    assert.deepEqual(await stockRow(id), { available: 5, reserved: 0 });
   });
 
   test("ReserveStock is idempotent by reservation id; reusing the id differently is ALREADY_EXISTS", async () => {

@@ -440,7 +440,9 @@ export const InventoryService: GenService<{
    *
    * Idempotent by `reservation_id`: repeating a call whose reservation exists returns that
    * reservation unchanged (whatever its status) without reserving again. Reusing a reservation id
-   * with different `order_id` or items is ALREADY_EXISTS.
+   * with different `order_id` or items is ALREADY_EXISTS. An id that ReleaseReservation already
+   * answered NOT_FOUND for (a reserve the saga gave up on that arrives late) is FAILED_PRECONDITION
+   * and reserves nothing.
    *
    * @generated from rpc shop.inventory.v1.InventoryService.ReserveStock
    */
@@ -466,7 +468,7 @@ export const InventoryService: GenService<{
    * Internal. Releases a RESERVED reservation: its units return to `available`. Publishes
    * `shop.inventory.v1.StockReleased`. Idempotent: releasing a RELEASED reservation returns it
    * unchanged. A COMMITTED reservation is FAILED_PRECONDITION; an unknown id is NOT_FOUND (nothing
-   * was reserved, so a compensating caller may treat it as done).
+   * was reserved, so a compensating caller may treat it as done) and can no longer be reserved.
    *
    * @generated from rpc shop.inventory.v1.InventoryService.ReleaseReservation
    */

@@ -74,8 +74,9 @@ export function createGateway(options: GatewayOptions) {
     }
     const { route, bindings } = match;
     const template = route.template.source;
+    const authorization = req.headers.authorization;
+    if (answersPerCaller(route, authorization)) res.setHeader("cache-control", "no-store");
     try {
-      const authorization = req.headers.authorization;
       const identity = await authorize(route.access, authorization, verifier);
       const client = identity ? `user:${identity.userId}` : `ip:${clientAddressOf(req, options.trustProxy)}`;
       const decision = await rateLimiter.take(`${client}:${route.httpMethod} ${template}`);
@@ -146,6 +147,16 @@ function publicUpstreamError(error: unknown, route: Route): unknown {
     );
   }
   return connectError;
+}
+
+/**
+ * True when the answer depends on who calls: the route needs a token, or the caller sent one. Why
+ * `Cache-Control: no-store` then: a user's cart, orders, address or profile must not be written to a
+ * browser's disk cache on a shared computer (shared caches already skip requests with Authorization,
+ * RFC 9111 §3.5, private ones do not). Public catalog reads without a token stay cacheable.
+ */
+function answersPerCaller(route: Route, authorization: string | undefined): boolean {
+  return route.access.kind !== "public" || authorization !== undefined;
 }
 
 function notFound(path: string): HttpError {

@@ -279,6 +279,23 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     assert.equal(lastHeaders?.get("authorization"), `Bearer ${userToken}`);
   });
 
+  it("marks answers for a caller no-store (a token was needed or sent), leaving public reads cacheable", async () => {
+    const created = products.values().next().value as Product;
+    const perCaller = [
+      await call("DELETE", "/v1/cart/items/p42", { token: userToken }),
+      await call("GET", "/v1/cart"), // 401: the error of a signed-in route too
+      await call("GET", `/v1/products/${created.id}`, { token: userToken }),
+    ];
+    for (const res of perCaller) {
+      assert.equal(res.headers.get("cache-control"), "no-store", `${res.url} ${res.status}`);
+      await res.body?.cancel();
+    }
+    const anonymous = await call("GET", `/v1/products/${created.id}`);
+    assert.equal(anonymous.status, 200);
+    assert.equal(anonymous.headers.get("cache-control"), null);
+    await anonymous.body?.cancel();
+  });
+
   it("maps upstream NotFound to 404 and unknown routes to a JSON 404", async () => {
     await expectError(await call("GET", "/v1/products/missing"), 404, "not_found");
     await expectError(await call("GET", "/v1/nowhere"), 404, "not_found");

@@ -9,6 +9,7 @@ import { clientAddressOf } from "./http/client-address.js";
 import { clientGoneSignal } from "./http/client-gone-signal.js";
 import { describeError, HttpError, writeError } from "./http/error-response.js";
 import { readJsonBody } from "./http/read-json-body.js";
+import { singleHeader } from "./http/single-header.js";
 import type { RateLimiter } from "./rate-limit/token-bucket.js";
 import type { Route, RouteTable } from "./routes/route-table.js";
 import { badRequest } from "./transcode/bad-request.js";
@@ -74,9 +75,9 @@ export function createGateway(options: GatewayOptions) {
     }
     const { route, bindings } = match;
     const template = route.template.source;
-    const authorization = req.headers.authorization;
-    if (answersPerCaller(route, authorization)) res.setHeader("cache-control", "no-store");
+    if (answersPerCaller(route, req.headers.authorization)) res.setHeader("cache-control", "no-store");
     try {
+      const authorization = singleHeader(req, "authorization");
       const identity = await authorize(route.access, authorization, verifier);
       const client = identity ? `user:${identity.userId}` : `ip:${clientAddressOf(req, options.trustProxy)}`;
       const decision = await rateLimiter.take(`${client}:${route.httpMethod} ${template}`);
@@ -90,7 +91,7 @@ export function createGateway(options: GatewayOptions) {
         });
       }
       const body = await readJsonBody(req, options.bodyLimitBytes);
-      const idempotencyKey = headerValue(req.headers["idempotency-key"]);
+      const idempotencyKey = singleHeader(req, "idempotency-key");
       const message = buildRequestMessage(
         route,
         { bindings, query: url.searchParams, body, idempotencyKey },
@@ -161,10 +162,6 @@ function answersPerCaller(route: Route, authorization: string | undefined): bool
 
 function notFound(path: string): HttpError {
   return new HttpError(404, "not_found", `no route for ${path}`);
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /**

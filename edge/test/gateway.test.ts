@@ -296,6 +296,30 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     await anonymous.body?.cancel();
   });
 
+  it("answers 400 for a repeated Authorization or Idempotency-Key header instead of picking one", async () => {
+    const created = products.values().next().value as Product;
+    const requests = [
+      // Node kept the first Authorization: the admin's, although the last one is a user's.
+      `DELETE /v1/cart/items/p42 HTTP/1.1\r\nHost: edge\r\nAuthorization: Bearer ${adminToken}\r\n` +
+        `Authorization: Bearer ${userToken}\r\nConnection: close\r\n\r\n`,
+      `GET /v1/products/${created.id} HTTP/1.1\r\nHost: edge\r\nAuthorization: Bearer ${userToken}\r\n` +
+        "Authorization: Basic dTpw\r\nConnection: close\r\n\r\n",
+      // Node joined these into the key "a, b", which the client never chose.
+      "POST /v1/orders HTTP/1.1\r\nHost: edge\r\nAuthorization: Bearer " +
+        `${userToken}\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\nContent-Type: application/json\r\n` +
+        "Content-Length: 2\r\nConnection: close\r\n\r\n{}",
+    ];
+    for (const request of requests) {
+      lastHeaders = undefined;
+      const res = await rawRequest(edge.port, request);
+      assert.equal(res.status, 400, request);
+      const body = JSON.parse(res.body) as { code: string; message: string };
+      assert.equal(body.code, "invalid_argument");
+      assert.match(body.message, /^send one (authorization|idempotency-key) header, not 2$/);
+      assert.equal(lastHeaders, undefined, "no upstream call");
+    }
+  });
+
   it("maps upstream NotFound to 404 and unknown routes to a JSON 404", async () => {
     await expectError(await call("GET", "/v1/products/missing"), 404, "not_found");
     await expectError(await call("GET", "/v1/nowhere"), 404, "not_found");

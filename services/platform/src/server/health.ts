@@ -25,6 +25,22 @@ export interface HealthRegistry {
   readonly impl: ServiceImpl<typeof Health>;
 }
 
+/**
+ * How much of an unknown service name a NotFound message quotes. Why a bound: the name comes from an
+ * anonymous caller and may be megabytes long; echoed whole into `grpc-message` it makes a header
+ * block no HTTP/2 client accepts, so the caller got INTERNAL and lost its connection instead of
+ * NOT_FOUND. Real service names are far shorter.
+ */
+const quotedNameLength = 200;
+
+function unknownService(service: string): ConnectError {
+  const quoted =
+    [...service].length > quotedNameLength
+      ? `${JSON.stringify([...service].slice(0, quotedNameLength).join(""))}…`
+      : JSON.stringify(service);
+  return new ConnectError(`unknown service ${quoted}`, Code.NotFound);
+}
+
 /** Creates the health registry; `""` stands for the server as a whole, as the protocol defines. */
 export function createHealthRegistry(): HealthRegistry {
   const statuses = new Map<string, ServingStatus>();
@@ -67,6 +83,9 @@ export function createHealthRegistry(): HealthRegistry {
       }
     } finally {
       listeners.delete(notify);
+      // Forget the name with its last watcher: names come from anonymous callers, and keeping every
+      // name ever watched would let them grow this map (and the process) without bound.
+      if (listeners.size === 0 && watchers.get(service) === listeners) watchers.delete(service);
       signal.removeEventListener("abort", stop);
       closed.signal.removeEventListener("abort", stop);
     }
@@ -82,9 +101,7 @@ export function createHealthRegistry(): HealthRegistry {
     impl: {
       check(request) {
         const status = statuses.get(request.service);
-        if (status === undefined) {
-          throw new ConnectError(`unknown service ${JSON.stringify(request.service)}`, Code.NotFound);
-        }
+        if (status === undefined) throw unknownService(request.service);
         return response(status);
       },
       watch(request, context) {

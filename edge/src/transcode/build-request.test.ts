@@ -182,6 +182,13 @@ describe("building request messages", () => {
       () => build(routeOf("ListProducts"), { query: "pageSize=1&pageSize=2" }),
       /not repeated/,
     );
+    // One field under its JSON and its proto name: the last spelling used to win silently.
+    for (const query of ["pageSize=1&page_size=2", "page_size=2&pageSize=1"]) {
+      assertBadRequest(
+        () => build(routeOf("ListProducts"), { query }),
+        /query parameters "(pageSize|page_size)" and "(pageSize|page_size)" set the same field/,
+      );
+    }
     assertBadRequest(() => build(routeOf("ListProducts"), { query: "pageSize=ten" }), /page_size/);
     assertBadRequest(
       () => build(routeOf("SetStock"), { path: { product_id: "p" }, query: "available=1" }),

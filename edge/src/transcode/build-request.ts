@@ -52,9 +52,16 @@ export function buildRequestMessage(route: Route, parts: RestRequestParts, regis
       );
     }
     const json: JsonObject = {};
+    // Proto path -> the query key that set it. Why: `pageSize` and `page_size` name one field, and
+    // setting it under both spellings slipped past the "not repeated" check (the last value won).
+    const keyOfPath = new Map<string, string>();
     for (const key of queryKeys) {
       const fields = resolveFieldPath(schema, key.split("."), "query parameter");
       const protoPath = fields.map((f) => f.name).join(".");
+      const earlier = keyOfPath.get(protoPath);
+      if (earlier !== undefined)
+        throw badRequest(`query parameters "${earlier}" and "${key}" set the same field: send one`);
+      keyOfPath.set(protoPath, key);
       if (pathBound.has(protoPath))
         throw badRequest(`query parameter "${key}" is already set by the URL path`);
       if (route.body !== "" && fields[0]!.name === route.body) {

@@ -558,7 +558,7 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     await expectError(await call("GET", "/v1/products/slow"), 504, "deadline_exceeded");
   });
 
-  it("answers CORS preflights for allowed origins only", async () => {
+  it("answers CORS preflights for allowed origins only; every answer varies by Origin", async () => {
     const allowed = await call("OPTIONS", "/v1/products", {
       headers: { origin: "https://shop.example", "access-control-request-method": "POST" },
     });
@@ -568,6 +568,15 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
       headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
     });
     assert.equal(denied.headers.get("access-control-allow-origin"), null);
+    // The allowed origin's answer differs, so every answer says it varies by Origin: else a cache
+    // could hand an allowed page the copy fetched with no Origin (or a refused one), lacking the header.
+    const created = products.values().next().value as Product;
+    for (const origin of [undefined, "https://evil.example", "https://shop.example"]) {
+      const res = await call("GET", `/v1/products/${created.id}`, origin ? { headers: { origin } } : {});
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("vary"), "Origin", String(origin));
+      await res.body?.cancel();
+    }
   });
 
   it("serves health, metrics per route, the OpenAPI document and the docs page", async () => {

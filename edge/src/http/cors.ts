@@ -19,14 +19,18 @@ export interface Cors {
 export function createCors(allowedOrigins: readonly string[]): Cors {
   const any = allowedOrigins.includes("*");
   const origins = new Set(allowedOrigins);
+  // With a list, the answer depends on Origin whether or not this request's origin is on it. Why on
+  // every response: a cache that kept one without Vary (fetched with no Origin, or a refused one)
+  // would serve it to an allowed origin's page, which then fails CORS for lack of the header.
+  const varies = !any && origins.size > 0;
   return {
     handle(req, res) {
       const origin = req.headers.origin;
       const allowed = origin !== undefined && (any || origins.has(origin));
+      if (varies) res.setHeader("vary", "Origin");
       if (allowed) {
         res.setHeader("access-control-allow-origin", any ? "*" : origin);
         res.setHeader("access-control-expose-headers", exposedHeaders);
-        if (!any) res.setHeader("vary", "Origin");
       }
       const preflight =
         req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined;

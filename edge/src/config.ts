@@ -44,7 +44,7 @@ export const edgeEnvSchema = z.object({
   RATE_LIMIT_KEY_PREFIX: z.string().default("edge:ratelimit:"),
   /** Browser origins allowed to call the API (`*` for any); empty disables CORS. */
   CORS_ALLOWED_ORIGINS: commaList,
-  /** Use the first `X-Forwarded-For` address as the client IP (only behind a trusted proxy). */
+  /** Use the last `X-Forwarded-For` address, the one the proxy in front appended, as the client IP (only behind a trusted proxy). */
   TRUST_PROXY: booleanVar(false),
   /** Must match the user service's token claims. */
   JWT_ISSUER: z.string().min(1).default("shop-user"),

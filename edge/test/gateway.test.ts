@@ -642,6 +642,25 @@ describe("edge limits and failures", () => {
     assert.equal((await fetch(`${a}/v1/products`)).status, 200, "another route has its own bucket");
   });
 
+  it("behind a trusted proxy, limits by the address the proxy appended, not one the client wrote", async () => {
+    const target = await start({
+      TRUST_PROXY: "true",
+      RATE_LIMIT_CAPACITY: "2",
+      RATE_LIMIT_REFILL_PER_SECOND: "0.01",
+    });
+    const statuses: number[] = [];
+    for (let i = 1; i <= 3; i++) {
+      // The client invents a new address each time; the proxy appends the one it saw (10.9.9.9).
+      const headers = { "x-forwarded-for": `198.51.100.${i}, 10.9.9.9` };
+      statuses.push((await fetch(`${target}/v1/inventory/p1`, { headers })).status);
+    }
+    assert.deepEqual(statuses, [200, 200, 429]);
+    const neighbour = await fetch(`${target}/v1/inventory/p1`, {
+      headers: { "x-forwarded-for": "10.9.9.8" },
+    });
+    assert.equal(neighbour.status, 200, "another client behind the proxy has its own bucket");
+  });
+
   it("fails open when Redis is unreachable", async () => {
     const target = await start({
       RATE_LIMIT_CAPACITY: "1",

@@ -9,9 +9,10 @@ import { HttpError } from "./error-response.js";
  *
  * Why each rule: a declared or actual size over `limitBytes` is 413 before more bytes are buffered,
  * so a client cannot exhaust memory; a non-JSON content type is 415, so form posts do not get
- * misread; bytes that are not UTF-8 are 400, because decoding would silently turn each into U+FFFD
- * (a Latin-1 "Adé" would be stored as "Ad\uFFFD", and two passwords differing only in such bytes
- * would both sign in); malformed JSON is 400 with the parser's position.
+ * misread, and so is a compressed body (see {@link isEncoded}); bytes that are not UTF-8 are 400,
+ * because decoding would silently turn each into U+FFFD (a Latin-1 "Adé" would be stored as
+ * "Ad\uFFFD", and two passwords differing only in such bytes would both sign in); malformed JSON is
+ * 400 with the parser's position.
  */
 export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<JsonValue | undefined> {
   if (declaresNoBody(req)) return undefined;
@@ -39,6 +40,14 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
       "request bodies must be JSON (Content-Type: application/json)",
     );
   }
+  if (isEncoded(req)) {
+    throw new HttpError(
+      415,
+      "unsupported_media_type",
+      "compressed request bodies are not accepted: send the JSON without Content-Encoding",
+      { "accept-encoding": "identity" },
+    );
+  }
   const bytes = Buffer.concat(chunks, size);
   if (!isUtf8(bytes)) throw badRequest("request body is not valid UTF-8 (JSON bodies must be UTF-8)");
   const text = bytes.toString("utf8");
@@ -58,6 +67,16 @@ function declaresNoBody(req: IncomingMessage): boolean {
   if (req.headers["transfer-encoding"] !== undefined) return false;
   const declared = req.headers["content-length"];
   return declared === undefined || declared.trim() === "0";
+}
+
+/**
+ * True when the body has a content coding (gzip, br…). Why refuse it: the edge does not decompress,
+ * so a gzipped body was parsed as text and answered "malformed JSON", which sends the client looking
+ * for a syntax error; 415 with `Accept-Encoding: identity` names the real problem (RFC 9110 §15.5.16).
+ */
+function isEncoded(req: IncomingMessage): boolean {
+  const coding = req.headers["content-encoding"]?.trim().toLowerCase();
+  return coding !== undefined && coding !== "" && coding !== "identity";
 }
 
 function tooLarge(limitBytes: number): HttpError {

@@ -354,7 +354,7 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     }
   });
 
-  it("answers requests Node's HTTP parser rejects with the JSON error body, then closes", async () => {
+  it("answers requests Node's HTTP parser or server rejects with the JSON error body, then closes", async () => {
     const expectParserError = (res: RawResponse, status: number, code: string) => {
       assert.equal(res.status, status);
       assert.equal(res.headers.get("connection"), "close");
@@ -375,6 +375,12 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
       "POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
       `Transfer-Encoding: chunked\r\n\r\n2;${"e".repeat(20_000)}\r\n{}\r\n0\r\n\r\n`;
     expectParserError(await rawRequest(edge.port, chunkExtensions), 413, "payload_too_large");
+    // Not the parser but Node's server refused an HTTP/1.1 request without Host, with an empty body.
+    const noHost = "GET /v1/products HTTP/1.1\r\nConnection: keep-alive\r\n\r\n";
+    const hostless = expectParserError(await rawRequest(edge.port, noHost), 400, "invalid_argument");
+    assert.match(hostless.message, /Host/);
+    const http10 = await rawRequest(edge.port, "GET /v1/products HTTP/1.0\r\n\r\n");
+    assert.equal(http10.status, 200, "HTTP/1.0 has no Host requirement");
     assert.equal((await call("GET", "/healthz")).status, 200, "the edge serves on");
   });
 

@@ -1,4 +1,4 @@
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { CartService } from "@shop/gen/shop/cart/v1/cart_pb";
 import { requireIdentity } from "@shop/platform/auth/identity";
@@ -63,9 +63,16 @@ export function createCartHandlers(
       return { cart: toProto(userId, await store.remove(userId, productId)) };
     },
 
-    async clearCart(_request, context) {
+    async clearCart(request, context) {
       const { userId } = requireIdentity(context);
-      await store.clear(userId);
+      if (request.updateTime === undefined) {
+        await store.clear(userId);
+      } else if ((await store.clearIfUnchanged(userId, timestampMs(request.updateTime))) === "changed") {
+        throw new ConnectError(
+          "the cart changed after update_time; it was left as it is",
+          Code.FailedPrecondition,
+        );
+      }
       await events?.cartCleared(userId, traceHeaders(context.values).traceparent);
       return {};
     },

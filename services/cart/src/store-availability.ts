@@ -24,5 +24,7 @@ export function withRedisAvailability(store: CartStore, logger: Logger): CartSto
     add: (userId, productId, quantity) => guard("add", userId, () => store.add(userId, productId, quantity)),
     remove: (userId, productId) => guard("remove", userId, () => store.remove(userId, productId)),
     clear: (userId) => guard("clear", userId, () => store.clear(userId)),
+    clearIfUnchanged: (userId, updatedMs) =>
+      guard("clear", userId, () => store.clearIfUnchanged(userId, updatedMs)),
   };
 }

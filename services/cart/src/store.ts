@@ -1,5 +1,11 @@
 import type { Redis } from "ioredis";
-import { addItemScript, readCartScript, removeItemScript, scriptStatus } from "./cart-scripts.js";
+import {
+  addItemScript,
+  clearIfUnchangedScript,
+  readCartScript,
+  removeItemScript,
+  scriptStatus,
+} from "./cart-scripts.js";
 
 export interface CartLine {
   readonly productId: string;
@@ -25,6 +31,11 @@ export interface CartStore {
   add(userId: string, productId: string, quantity: number): Promise<AddResult>;
   remove(userId: string, productId: string): Promise<StoredCart>;
   clear(userId: string): Promise<void>;
+  /**
+   * Deletes the cart only if its change time is still `updatedMs`, in one atomic step: "cleared"
+   * (or "absent": no cart to clear), or "changed" when it changed since, leaving it untouched.
+   */
+  clearIfUnchanged(userId: string, updatedMs: number): Promise<"cleared" | "absent" | "changed">;
 }
 
 export interface CartStoreOptions {
@@ -46,6 +57,7 @@ interface CartCommands {
   cartRead(k1: string, k2: string, k3: string): Promise<ScriptReply>;
   cartAdd(k1: string, k2: string, k3: string, ...args: Array<string | number>): Promise<ScriptReply>;
   cartRemove(k1: string, k2: string, k3: string, ...args: Array<string | number>): Promise<ScriptReply>;
+  cartClearIfUnchanged(k1: string, k2: string, k3: string, updatedMs: number): Promise<[number, string?]>;
 }
 
 /**
@@ -61,6 +73,7 @@ export function createCartStore(options: CartStoreOptions): CartStore {
   redis.defineCommand("cartRead", { numberOfKeys: 3, lua: readCartScript });
   redis.defineCommand("cartAdd", { numberOfKeys: 3, lua: addItemScript });
   redis.defineCommand("cartRemove", { numberOfKeys: 3, lua: removeItemScript });
+  redis.defineCommand("cartClearIfUnchanged", { numberOfKeys: 3, lua: clearIfUnchangedScript });
   const commands = redis as unknown as CartCommands;
 
   /** `{userId}` is a Redis Cluster hash tag: the three keys of one cart always share a slot. */
@@ -103,6 +116,11 @@ export function createCartStore(options: CartStoreOptions): CartStore {
 
     async clear(userId) {
       await redis.del(...keys(userId));
+    },
+
+    async clearIfUnchanged(userId, updatedMs) {
+      const [outcome] = await commands.cartClearIfUnchanged(...keys(userId), updatedMs);
+      return outcome === 0 ? "cleared" : outcome === 1 ? "absent" : "changed";
     },
   };
 }

@@ -144,6 +144,22 @@ describe("cart service over gRPC", () => {
     await client.clearCart({}, options);
   });
 
+  test("ClearCart with update_time clears only the cart read at that time; a changed one stays", async () => {
+    const { options } = await shopper();
+    const [a, b] = [productIds[0] ?? "", productIds[1] ?? ""];
+    const { cart: read } = await client.addItem({ productId: a, quantity: 1 }, options);
+    // What checkout does while someone adds to the cart between its read and its clear.
+    const { cart: changed } = await client.addItem({ productId: b, quantity: 2 }, options);
+    const refused = await failure(client.clearCart({ updateTime: read?.updateTime }, options));
+    assert.equal(refused?.code, Code.FailedPrecondition);
+    assert.deepEqual(lines((await client.getCart({}, options)).cart), [`${a}x1`, `${b}x2`], "left as it is");
+
+    await client.clearCart({ updateTime: changed?.updateTime }, options);
+    assert.deepEqual(lines((await client.getCart({}, options)).cart), []);
+    // Cleared already (a retried clear): nothing to do, no error.
+    await client.clearCart({ updateTime: changed?.updateTime }, options);
+  });
+
   test("quantity bounds: 1..99 per request, a line never exceeds 99", async () => {
     const { options } = await shopper();
     const id = productIds[3] ?? "";

@@ -138,12 +138,17 @@ export function createOrderHandlers(deps: OrderHandlerDeps): ServiceImpl<typeof 
       }
       if (result.created) {
         try {
-          await cart.clearCart({}, { headers });
+          // Only the cart as ordered: one changed since it was read (an item added while this order
+          // was placed) is left as it is, instead of losing the new item with the ordered ones.
+          await cart.clearCart({ updateTime: current?.updateTime }, { headers });
         } catch (error) {
           // The order stands; a cart left full is an inconvenience, not an inconsistency.
-          ctx.values
-            .get(requestLoggerKey)
-            .warn({ err: error, order_id: order.id }, "could not clear the cart");
+          const logger = ctx.values.get(requestLoggerKey);
+          if (ConnectError.from(error).code === Code.FailedPrecondition) {
+            logger.info({ order_id: order.id }, "the cart changed during checkout: left as it is");
+          } else {
+            logger.warn({ err: error, order_id: order.id }, "could not clear the cart");
+          }
         }
         worker.kick(result.order.id);
       }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Order, OrderStatus } from "@shop/gen/shop/order/v1/order_pb";
 import { PaymentStatus } from "@shop/gen/shop/payment/v1/payment_pb";
@@ -139,6 +140,31 @@ describe("checkout saga over real services", () => {
     );
     assert.equal((await paymentsOf(order.id)).length, 1);
     assert.deepEqual(await stock(kettle), { available: 9, reserved: 0 });
+  });
+
+  test("an item added while the cart is checked out is ordered or stays in the cart, never lost", async () => {
+    const [book, lamp] = [await system.createProduct(8, 1000), await system.createProduct(20, 1000)];
+    const lost: string[] = [];
+    // The add must land between the checkout's read of the cart and its clear: racing them several
+    // times with a little stagger hits that window (before the fix, most rounds lost the lamp).
+    for (let round = 0; round < 20; round++) {
+      const shopper = await system.shopper();
+      await system.clients.cart.addItem({ productId: book, quantity: 1 }, shopper.options);
+      const [placed] = await Promise.all([
+        system.clients.order.placeOrder(
+          { payment: { cardToken: "tok_visa" }, shippingAddress: address, idempotencyKey: randomUUID() },
+          shopper.options,
+        ),
+        delay(round % 5).then(() =>
+          system.clients.cart.addItem({ productId: lamp, quantity: 1 }, shopper.options),
+        ),
+      ]);
+      const ordered = placed.order?.items.some((item) => item.productId === lamp);
+      const { cart } = await system.clients.cart.getCart({}, shopper.options);
+      const kept = cart?.items.some((item) => item.productId === lamp);
+      if (!ordered && !kept) lost.push(`round ${round}`);
+    }
+    assert.deepEqual(lost, [], "the added lamp vanished: neither in the order nor in the cart");
   });
 
   test("concurrent checkouts for the last units: exactly as many CONFIRMED as units, stock 0", async () => {

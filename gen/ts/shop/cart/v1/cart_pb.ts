@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/cart/v1/cart.proto.
  */
 export const file_shop_cart_v1_cart: GenFile = /*@__PURE__*/
-  fileDesc("ChdzaG9wL2NhcnQvdjEvY2FydC5wcm90bxIMc2hvcC5jYXJ0LnYxIn4KBENhcnQSFAoHdXNlcl9pZBgBIAEoCUID4EEDEioKBWl0ZW1zGAIgAygLMhYuc2hvcC5jYXJ0LnYxLkNhcnRJdGVtQgPgQQMSNAoLdXBkYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiMAoIQ2FydEl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSIQCg5HZXRDYXJ0UmVxdWVzdCIzCg9HZXRDYXJ0UmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0IkAKDkFkZEl0ZW1SZXF1ZXN0EhcKCnByb2R1Y3RfaWQYASABKAlCA+BBAhIVCghxdWFudGl0eRgCIAEoBUID4EECIjMKD0FkZEl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiLAoRUmVtb3ZlSXRlbVJlcXVlc3QSFwoKcHJvZHVjdF9pZBgBIAEoCUID4EECIjYKElJlbW92ZUl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiEgoQQ2xlYXJDYXJ0UmVxdWVzdCITChFDbGVhckNhcnRSZXNwb25zZTKpAwoLQ2FydFNlcnZpY2USWwoHR2V0Q2FydBIcLnNob3AuY2FydC52MS5HZXRDYXJ0UmVxdWVzdBodLnNob3AuY2FydC52MS5HZXRDYXJ0UmVzcG9uc2UiE5ACAYLT5JMCChIIL3YxL2NhcnQSYQoHQWRkSXRlbRIcLnNob3AuY2FydC52MS5BZGRJdGVtUmVxdWVzdBodLnNob3AuY2FydC52MS5BZGRJdGVtUmVzcG9uc2UiGYLT5JMCEzoBKiIOL3YxL2NhcnQvaXRlbXMSdwoKUmVtb3ZlSXRlbRIfLnNob3AuY2FydC52MS5SZW1vdmVJdGVtUmVxdWVzdBogLnNob3AuY2FydC52MS5SZW1vdmVJdGVtUmVzcG9uc2UiJpACAoLT5JMCHSobL3YxL2NhcnQvaXRlbXMve3Byb2R1Y3RfaWR9EmEKCUNsZWFyQ2FydBIeLnNob3AuY2FydC52MS5DbGVhckNhcnRSZXF1ZXN0Gh8uc2hvcC5jYXJ0LnYxLkNsZWFyQ2FydFJlc3BvbnNlIhOQAgKC0+STAgoqCC92MS9jYXJ0YgZwcm90bzM", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChdzaG9wL2NhcnQvdjEvY2FydC5wcm90bxIMc2hvcC5jYXJ0LnYxIn4KBENhcnQSFAoHdXNlcl9pZBgBIAEoCUID4EEDEioKBWl0ZW1zGAIgAygLMhYuc2hvcC5jYXJ0LnYxLkNhcnRJdGVtQgPgQQMSNAoLdXBkYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiMAoIQ2FydEl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSIQCg5HZXRDYXJ0UmVxdWVzdCIzCg9HZXRDYXJ0UmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0IkAKDkFkZEl0ZW1SZXF1ZXN0EhcKCnByb2R1Y3RfaWQYASABKAlCA+BBAhIVCghxdWFudGl0eRgCIAEoBUID4EECIjMKD0FkZEl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiLAoRUmVtb3ZlSXRlbVJlcXVlc3QSFwoKcHJvZHVjdF9pZBgBIAEoCUID4EECIjYKElJlbW92ZUl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiSAoQQ2xlYXJDYXJ0UmVxdWVzdBI0Cgt1cGRhdGVfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBASITChFDbGVhckNhcnRSZXNwb25zZTKpAwoLQ2FydFNlcnZpY2USWwoHR2V0Q2FydBIcLnNob3AuY2FydC52MS5HZXRDYXJ0UmVxdWVzdBodLnNob3AuY2FydC52MS5HZXRDYXJ0UmVzcG9uc2UiE5ACAYLT5JMCChIIL3YxL2NhcnQSYQoHQWRkSXRlbRIcLnNob3AuY2FydC52MS5BZGRJdGVtUmVxdWVzdBodLnNob3AuY2FydC52MS5BZGRJdGVtUmVzcG9uc2UiGYLT5JMCEzoBKiIOL3YxL2NhcnQvaXRlbXMSdwoKUmVtb3ZlSXRlbRIfLnNob3AuY2FydC52MS5SZW1vdmVJdGVtUmVxdWVzdBogLnNob3AuY2FydC52MS5SZW1vdmVJdGVtUmVzcG9uc2UiJpACAoLT5JMCHSobL3YxL2NhcnQvaXRlbXMve3Byb2R1Y3RfaWR9EmEKCUNsZWFyQ2FydBIeLnNob3AuY2FydC52MS5DbGVhckNhcnRSZXF1ZXN0Gh8uc2hvcC5jYXJ0LnYxLkNsZWFyQ2FydFJlc3BvbnNlIhOQAgKC0+STAgoqCC92MS9jYXJ0YgZwcm90bzM", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * A user's shopping cart.
@@ -211,11 +211,21 @@ export const RemoveItemResponseSchema: GenMessage<RemoveItemResponse> = /*@__PUR
   messageDesc(file_shop_cart_v1_cart, 7);
 
 /**
- * Request of CartService.ClearCart. Empty: the cart is the caller's.
+ * Request of CartService.ClearCart. The cart is the caller's.
  *
  * @generated from message shop.cart.v1.ClearCartRequest
  */
 export type ClearCartRequest = Message<"shop.cart.v1.ClearCartRequest"> & {
+  /**
+   * Clear only a cart that is unchanged since it was read: its `Cart.update_time` as that read
+   * returned it. A cart changed since then is left as it is and the call fails with
+   * FAILED_PRECONDITION; a cart that no longer exists (cleared already, expired) succeeds. Checkout
+   * passes the time of the cart it ordered, so an item added during checkout stays in the cart.
+   * Optional; unset clears whatever the cart holds.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 1;
+   */
+  updateTime?: Timestamp | undefined;
 };
 
 /**
@@ -286,7 +296,8 @@ export const CartService: GenService<{
   },
   /**
    * Empties the caller's cart. Succeeds when the cart is already empty. Publishes
-   * `shop.cart.v1.CartCleared`.
+   * `shop.cart.v1.CartCleared`. With `update_time`, empties it only if it has not changed since
+   * (checkout's clear, which must not throw away a product added while the order was placed).
    *
    * @generated from rpc shop.cart.v1.CartService.ClearCart
    */

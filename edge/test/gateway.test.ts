@@ -384,6 +384,21 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     assert.equal((await call("GET", "/healthz")).status, 200, "the edge serves on");
   });
 
+  it("answers CONNECT with 405 and the JSON error body instead of dropping the connection", async () => {
+    const res = await rawRequest(
+      edge.port,
+      "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+    );
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get("connection"), "close");
+    assert.match(res.headers.get("allow") ?? "", /\bGET\b/);
+    const body = JSON.parse(res.body) as { code: string; message: string; requestId: string };
+    assert.equal(body.code, "method_not_allowed");
+    assert.match(body.message, /CONNECT/);
+    assert.equal(body.requestId, res.headers.get("x-request-id"));
+    assert.equal((await call("GET", "/healthz")).status, 200, "the edge serves on");
+  });
+
   it("answers HEAD wherever GET is served: same status and headers, no body", async () => {
     const created = products.values().next().value as Product;
     const got = await call("GET", `/v1/products/${created.id}`);

@@ -17,7 +17,7 @@ interface ParserError extends Error {
   readonly reason?: string;
 }
 
-interface ClientErrorAnswer {
+export interface ClientErrorAnswer {
   readonly status: number;
   readonly code: string;
   readonly message: string;
@@ -66,21 +66,41 @@ export function createClientErrorHandler(logger: Logger) {
       socket.destroy();
       return;
     }
-    const { status, code, message } = answerFor(error);
-    const requestId = randomUUID();
-    const body: ErrorBody = { code, message, requestId };
-    const text = JSON.stringify(body);
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n` +
-        "content-type: application/json; charset=utf-8\r\n" +
-        `content-length: ${Buffer.byteLength(text)}\r\n` +
-        `x-request-id: ${requestId}\r\n` +
-        "connection: close\r\n\r\n" +
-        text,
-    );
-    const linger = setTimeout(() => socket.destroy(), lingerMs);
-    linger.unref();
-    socket.once("close", () => clearTimeout(linger));
-    logger.info({ requestId, status, error: error.code }, "malformed request");
+    const answer = answerFor(error);
+    const requestId = answerRawAndClose(socket, answer);
+    logger.info({ requestId, status: answer.status, error: error.code }, "malformed request");
   };
+}
+
+/**
+ * Writes `answer` as a raw HTTP/1.1 response with the edge's JSON error body on a socket the HTTP
+ * server no longer manages (a parser error, a CONNECT), then closes the connection: `Connection:
+ * close`, our side shut, and the socket destroyed when the client closes or after a short linger.
+ * Returns the request id it put in the body and the `x-request-id` header.
+ */
+export function answerRawAndClose(
+  socket: Duplex,
+  answer: ClientErrorAnswer,
+  extraHeaders: Readonly<Record<string, string>> = {},
+): string {
+  const { status, code, message } = answer;
+  const requestId = randomUUID();
+  const body: ErrorBody = { code, message, requestId };
+  const text = JSON.stringify(body);
+  const extra = Object.entries(extraHeaders)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n` +
+      "content-type: application/json; charset=utf-8\r\n" +
+      `content-length: ${Buffer.byteLength(text)}\r\n` +
+      `x-request-id: ${requestId}\r\n` +
+      extra +
+      "connection: close\r\n\r\n" +
+      text,
+  );
+  const linger = setTimeout(() => socket.destroy(), lingerMs);
+  linger.unref();
+  socket.once("close", () => clearTimeout(linger));
+  return requestId;
 }

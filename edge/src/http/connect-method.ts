@@ -1,0 +1,31 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Logger } from "@shop/platform/log";
+import { answerRawAndClose } from "./client-error.js";
+
+/** The methods the edge serves on some route, for the `Allow` header a 405 must carry (RFC 9110 §15.5.6). */
+const servedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+
+/**
+ * The server's `connect` listener: answers a CONNECT request with 405 and the edge's JSON error body,
+ * then closes the connection.
+ *
+ * Why a listener at all: Node hands CONNECT to this event instead of the request handler, and with
+ * no listener it drops the connection without a word, so a client configured to use the edge as a
+ * forward proxy saw a reset instead of an error it could read. The edge is a gateway, not a proxy:
+ * it opens no tunnels.
+ */
+export function createConnectMethodHandler(logger: Logger) {
+  return function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
+    const requestId = answerRawAndClose(
+      socket,
+      {
+        status: 405,
+        code: "method_not_allowed",
+        message: "CONNECT is not supported: the edge is a REST gateway, not a proxy",
+      },
+      { allow: servedMethods },
+    );
+    logger.info({ requestId, status: 405 }, "CONNECT refused");
+  };
+}

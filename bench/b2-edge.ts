@@ -134,11 +134,11 @@ export async function runB2(options: B2Options): Promise<string> {
           cpu: 1,
         }),
       );
-    /** The baseline: the product at its most efficient load (8 connections × 16 streams). */
+    /** h2load's usual gRPC load, 8 connections × 16 streams; one of the two direct loads (see `report`). */
     const direct = directWith(directConnections, directStreams);
     /**
-     * For context: the product under the load the edge gives it, one HTTP/2 connection carrying
-     * the REST load's requests in flight. It costs the product more per call.
+     * The product under the load the edge gives it: one HTTP/2 connection carrying the REST load's
+     * requests in flight. The other direct load; whichever costs the product less is the baseline.
      */
     const directLikeEdge = directWith(1, restConnections);
     /**
@@ -313,6 +313,22 @@ function report(
   const directEfficiency = median(directRuns.map((r) => r.perCpuSecond));
   const edgeEfficiency = median(edgeRuns.map((r) => r.perCpuSecond));
   const likeEdgeEfficiency = median(directLikeEdgeRuns.map((r) => r.perCpuSecond));
+  // The baseline is the product at its most efficient direct load in this run, so the edge is never
+  // judged against a load that happened to cost the product more (which of the two wins varies).
+  const baselineEfficiency = Math.max(directEfficiency, likeEdgeEfficiency);
+  const baselineName =
+    baselineEfficiency === directEfficiency
+      ? `${directConnections} connections × ${directStreams} streams`
+      : `1 connection × ${restConnections} streams`;
+  const ratio = edgeEfficiency / baselineEfficiency;
+  const roundRatios = edgeRuns.map(
+    (r, i) =>
+      r.perCpuSecond /
+      Math.max(
+        (directRuns[i] as Throughput).perCpuSecond,
+        (directLikeEdgeRuns[i] as Throughput).perCpuSecond,
+      ),
+  );
   const fewerConnectionsEfficiency = median(edgeFewerConnectionsRuns.map((r) => r.perCpuSecond));
   const fmt = (v: number) => v.toFixed(2);
   const latencyRow = (round: number, path: string, l: OpenLoopLatency) =>
@@ -339,7 +355,8 @@ function report(
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}.
 The product service (Postgres) and the edge run on CPU 0, the load on CPU 1. Direct: h2load gRPC \`GetProduct\`
-(${directConnections} connections × ${directStreams} streams: ${restConnections} calls in flight; also, for context, 1 connection × ${restConnections} streams).
+under two loads with ${restConnections} calls in flight, ${directConnections} connections × ${directStreams} streams and 1 connection × ${restConnections} streams
+(the shape the edge gives the product); the one that costs the product less is the baseline.
 Edge: h2load HTTP/1.1 \`GET /v1/products/{id}\` on ${restConnections} keep-alive connections, one request in flight on each, so both paths
 run at the same concurrency (also, for context, on ${fewerRestConnections} connections, the load this benchmark used until 2026-12-03); the edge
 as deployed (Redis token bucket on, with a bucket too large to reject; request logs; metrics).
@@ -349,32 +366,30 @@ CPU-seconds are user + system time of the listed processes from /proc (Redis's o
 
 | path | median req/s at saturation | median req per CPU-second |
 |---|---:|---:|
-| gRPC direct (product alone) | ${Math.round(median(directRuns.map((r) => r.perSecond)))} | ${Math.round(directEfficiency)} |
-| gRPC direct, 1 connection × ${restConnections} streams (the edge's load shape), for context | ${Math.round(median(directLikeEdgeRuns.map((r) => r.perSecond)))} | ${Math.round(likeEdgeEfficiency)} |
+| gRPC direct (product alone), ${directConnections} connections × ${directStreams} streams | ${Math.round(median(directRuns.map((r) => r.perSecond)))} | ${Math.round(directEfficiency)} |
+| gRPC direct (product alone), 1 connection × ${restConnections} streams (the edge's load shape) | ${Math.round(median(directLikeEdgeRuns.map((r) => r.perSecond)))} | ${Math.round(likeEdgeEfficiency)} |
 | REST through the edge (edge + product) | ${Math.round(median(edgeRuns.map((r) => r.perSecond)))} | ${Math.round(edgeEfficiency)} |
 | REST through the bare forwarding proxy (proxy + product), for reference | ${Math.round(median(floorRuns.map((r) => r.perSecond)))} | ${Math.round(floorEfficiency)} |
 | REST through the edge on ${fewerRestConnections} connections, for context | ${Math.round(median(edgeFewerConnectionsRuns.map((r) => r.perSecond)))} | ${Math.round(fewerConnectionsEfficiency)} |
 
-**B2 efficiency ratio (edge + product) / (product alone): ${(edgeEfficiency / directEfficiency).toFixed(3)}×** — target ≥ 0.50×: ${edgeEfficiency / directEfficiency >= 0.5 ? "met" : "not met"}.
-Per round: ${edgeRuns.map((r, i) => (r.perCpuSecond / (directRuns[i] as Throughput).perCpuSecond).toFixed(3)).join(", ")}.
-In CPU per request: ${Math.round(1e6 / directEfficiency)} µs for the product alone, ${Math.round(1e6 / edgeEfficiency)} µs through the edge, so
-the REST path costs ${Math.round(1e6 / edgeEfficiency - 1e6 / directEfficiency)} µs more (the edge's process, plus what the product costs more per request behind a
+**B2 efficiency ratio (edge + product) / (product alone): ${ratio.toFixed(3)}×** — target ≥ 0.50×: ${ratio >= 0.5 ? "met" : "not met"}.
+The baseline is the product at the more efficient of its two direct loads in this run: ${baselineName}.
+Per round (each against that round's better direct load): ${roundRatios.map((r) => r.toFixed(3)).join(", ")}; median ${median(roundRatios).toFixed(3)}.
+In CPU per request: ${Math.round(1e6 / baselineEfficiency)} µs for the product alone, ${Math.round(1e6 / edgeEfficiency)} µs through the edge, so
+the REST path costs ${Math.round(1e6 / edgeEfficiency - 1e6 / baselineEfficiency)} µs more (the edge's process, plus what the product costs more per request behind a
 proxy, as the table below splits it); the ratio reaches 0.5× when that extra is no more than the product's own cost.
-The baseline is the product at its most efficient load. Under the load the edge gives it (one HTTP/2 connection, at most
-${restConnections} requests in flight) the product alone costs ${Math.round(1e6 / likeEdgeEfficiency)} µs per call; against that, the ratio would be
-${(edgeEfficiency / likeEdgeEfficiency).toFixed(3)}× (context only: the target is judged against the baseline above).
-With ${fewerRestConnections} REST connections (a quarter of the baseline's concurrency) the ratio is ${(fewerConnectionsEfficiency / directEfficiency).toFixed(3)}×
-(per round: ${edgeFewerConnectionsRuns.map((r, i) => (r.perCpuSecond / (directRuns[i] as Throughput).perCpuSecond).toFixed(3)).join(", ")}).
+Against each direct load alone: ${(edgeEfficiency / directEfficiency).toFixed(3)}× (${directConnections} × ${directStreams}), ${(edgeEfficiency / likeEdgeEfficiency).toFixed(3)}× (1 × ${restConnections}).
+With ${fewerRestConnections} REST connections (a quarter of the baseline's concurrency) the ratio is ${(fewerConnectionsEfficiency / baselineEfficiency).toFixed(3)}×.
 
 CPU per request by process (medians of the rounds), with the bare forwarding proxy described below in the edge's place:
 
 | path | product µs | proxy µs | ratio to product alone |
 |---|---:|---:|---:|
-| gRPC direct | ${medianMicros(directRuns, 0)} | — | 1× |
-| gRPC direct, 1 connection × ${restConnections} streams | ${medianMicros(directLikeEdgeRuns, 0)} | — | ${formatRatio(likeEdgeEfficiency / directEfficiency)} |
-| through the edge | ${medianMicros(edgeRuns, 0)} | ${medianMicros(edgeRuns, 1)} | ${formatRatio(edgeEfficiency / directEfficiency)} |
-| through the bare proxy | ${medianMicros(floorRuns, 0)} | ${medianMicros(floorRuns, 1)} | ${formatRatio(floorEfficiency / directEfficiency)} |
-| through the edge, ${fewerRestConnections} REST connections | ${medianMicros(edgeFewerConnectionsRuns, 0)} | ${medianMicros(edgeFewerConnectionsRuns, 1)} | ${formatRatio(fewerConnectionsEfficiency / directEfficiency)} |
+| gRPC direct, ${directConnections} connections × ${directStreams} streams | ${medianMicros(directRuns, 0)} | — | ${formatRatio(directEfficiency / baselineEfficiency)} |
+| gRPC direct, 1 connection × ${restConnections} streams | ${medianMicros(directLikeEdgeRuns, 0)} | — | ${formatRatio(likeEdgeEfficiency / baselineEfficiency)} |
+| through the edge | ${medianMicros(edgeRuns, 0)} | ${medianMicros(edgeRuns, 1)} | ${formatRatio(ratio)} |
+| through the bare proxy | ${medianMicros(floorRuns, 0)} | ${medianMicros(floorRuns, 1)} | ${formatRatio(floorEfficiency / baselineEfficiency)} |
+| through the edge, ${fewerRestConnections} REST connections | ${medianMicros(edgeFewerConnectionsRuns, 0)} | ${medianMicros(edgeFewerConnectionsRuns, 1)} | ${formatRatio(fewerConnectionsEfficiency / baselineEfficiency)} |
 
 Latency at half of the edge's saturation (${halfRate} req/s offered, ${options.latencySeconds} s measured each, ${options.latencyRounds} rounds), from h2load in open
 loop (${Math.max(1, Math.round(halfRate / 10))} clients × 10 req/s on staggered timers; percentiles from its per-request log), with the

@@ -34,9 +34,12 @@ export interface HealthRegistry {
 const quotedNameLength = 200;
 
 function unknownService(service: string): ConnectError {
+  // Only the head is split into code points (at most two UTF-16 units each), so a megabyte-long name
+  // costs no more than a short one.
+  const head = [...service.slice(0, 2 * quotedNameLength + 1)];
   const quoted =
-    [...service].length > quotedNameLength
-      ? `${JSON.stringify([...service].slice(0, quotedNameLength).join(""))}…`
+    head.length > quotedNameLength
+      ? `${JSON.stringify(head.slice(0, quotedNameLength).join(""))}…`
       : JSON.stringify(service);
   return new ConnectError(`unknown service ${quoted}`, Code.NotFound);
 }

@@ -168,7 +168,8 @@ export type RefundRequest = Message<"shop.payment.v1.RefundRequest"> & {
   orderId: string;
 
   /**
-   * Why the payment is refunded, free text for the record, at most 500 characters. Optional.
+   * Why the payment is refunded, free text, at most 500 characters, no control characters (a longer
+   * one or a control character is INVALID_ARGUMENT). Optional; checked but not stored.
    *
    * @generated from field: string reason = 2;
    */

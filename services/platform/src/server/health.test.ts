@@ -5,9 +5,9 @@ import { runInNewContext } from "node:vm";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Health, HealthCheckResponse_ServingStatus } from "@shop/gen/health/v1/health_pb";
-import pino from "pino";
 import { EchoService } from "../testing/echo-service.js";
-import { type GrpcServer, serviceImpl, startGrpcServer } from "./server.js";
+import { startQuietGrpcServer } from "../testing/quiet-grpc-server.js";
+import { type GrpcServer, serviceImpl } from "./server.js";
 
 /** A garbage collection on demand, so a test can tell retained memory from garbage not yet freed. */
 function collectGarbage(): void {
@@ -20,11 +20,8 @@ describe("grpc.health.v1.Health with service names from anonymous callers", () =
   let baseUrl: string;
 
   before(async () => {
-    server = await startGrpcServer({
-      port: 0,
-      host: "127.0.0.1",
+    server = await startQuietGrpcServer({
       services: [serviceImpl(EchoService, { read: (request) => ({ text: request.text }) })],
-      logger: pino({ level: "silent" }),
     });
     baseUrl = `http://127.0.0.1:${server.port}`;
   });

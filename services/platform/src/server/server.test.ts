@@ -11,9 +11,9 @@ import {
 } from "@connectrpc/connect-node";
 import { ServerReflection } from "@shop/gen/grpc/reflection/v1/reflection_pb";
 import { Health, HealthCheckResponse_ServingStatus } from "@shop/gen/health/v1/health_pb";
-import pino from "pino";
 import { EchoRequestSchema, EchoService } from "../testing/echo-service.js";
-import { type GrpcServer, type GrpcServerOptions, serviceImpl, startGrpcServer } from "./server.js";
+import { startQuietGrpcServer } from "../testing/quiet-grpc-server.js";
+import { type GrpcServer, type GrpcServerOptions, serviceImpl } from "./server.js";
 
 const readMaxBytes = 1024;
 
@@ -98,17 +98,11 @@ function grpcStatusOf(response: RawResponse): number {
   return Number(response.trailers["grpc-status"] ?? response.headers["grpc-status"]);
 }
 
-/** The platform server with the echo service on a free port of 127.0.0.1, logging nothing. */
+/** The platform server with the echo service, for the describes that differ only in a limit. */
 function startEchoServer(
   options: Pick<GrpcServerOptions, "readMaxBytes" | "maxTimeoutMs">,
 ): Promise<GrpcServer> {
-  return startGrpcServer({
-    port: 0,
-    host: "127.0.0.1",
-    services: [echo],
-    logger: pino({ level: "silent" }),
-    ...options,
-  });
+  return startQuietGrpcServer({ services: [echo], ...options });
 }
 
 describe("platform gRPC server", () => {

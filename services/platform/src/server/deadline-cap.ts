@@ -13,22 +13,24 @@
  */
 
 import type { IncomingHttpHeaders } from "node:http";
-import type { ConnectError } from "@connectrpc/connect";
 import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 
 /** No bound, for connect-es's parsers: the cap is applied after parsing, not by refusing. */
 const unbounded = Number.MAX_SAFE_INTEGER;
 
-/** A `grpc-timeout` value parsed and capped: `timeoutMs` undefined when the caller sent none. */
-export type CappedTimeout = { timeoutMs?: number; error?: undefined } | { error: ConnectError };
-
-/** Parses a `grpc-timeout` header; a deadline longer than `maxTimeoutMs` becomes `maxTimeoutMs`. */
-export function parseCappedGrpcTimeout(value: string | null, maxTimeoutMs: number): CappedTimeout {
+/**
+ * Parses a `grpc-timeout` header (`timeoutMs` undefined when the caller sent none); a deadline longer
+ * than `maxTimeoutMs` becomes `maxTimeoutMs`. Runs on every fast-path call, so connect-es's result is
+ * returned as it is unless the deadline needs capping.
+ */
+export function parseCappedGrpcTimeout(
+  value: string | null,
+  maxTimeoutMs: number,
+): ReturnType<typeof parseGrpcTimeout> {
   const parsed = parseGrpcTimeout(value, unbounded);
-  if (parsed.error) return { error: parsed.error };
-  if (parsed.timeoutMs === undefined) return {};
-  return { timeoutMs: Math.min(parsed.timeoutMs, maxTimeoutMs) };
+  if (parsed.error || parsed.timeoutMs === undefined || parsed.timeoutMs <= maxTimeoutMs) return parsed;
+  return { timeoutMs: maxTimeoutMs };
 }
 
 /**

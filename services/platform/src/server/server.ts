@@ -118,6 +118,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     // No maxTimeoutMs here: connect-es would refuse longer deadlines. capDeadlineHeaders caps them.
     shutdownSignal: shutdownController.signal,
   });
+  /** connect-node, for every protocol and both HTTP versions, behind the deadline cap. */
+  const serveConnect: typeof connectHandler = (request, response) => {
+    capDeadlineHeaders(request.headers, maxTimeoutMs);
+    connectHandler(request, response);
+  };
 
   let inflight = 0;
   let onIdle: (() => void) | undefined;
@@ -154,10 +159,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
         return;
       }
     }
-    capDeadlineHeaders(headers, maxTimeoutMs);
     const request = new http2.Http2ServerRequest(stream, headers, {}, rawHeaders);
     const response = new http2.Http2ServerResponse(stream);
-    connectHandler(request, response);
+    serveConnect(request, response);
   }
 
   const h2 = http2.createServer({ settings: { maxConcurrentStreams: 1000 } });
@@ -173,8 +177,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
       inflight--;
       if (inflight === 0) onIdle?.();
     });
-    capDeadlineHeaders(req.headers, maxTimeoutMs);
-    connectHandler(req, res);
+    serveConnect(req, res);
   });
   const tcp = net.createServer((socket) => routeConnection(socket, h2, h1));
 

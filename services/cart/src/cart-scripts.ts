@@ -76,12 +76,12 @@ return snapshot(0, removed)`;
 
 /**
  * ARGV: the change time (epoch ms) the caller read. Deletes the cart only if its change time is still
- * that one: returns {0} when deleted, {1} when there was no cart (nothing to do), {2, current} when
- * the cart changed since (nothing deleted).
+ * that one: returns 0 when deleted, 1 when there was no cart (nothing to do), 2 when the cart changed
+ * since (nothing deleted).
  */
 export const clearIfUnchangedScript = `
 local current = redis.call('GET', KEYS[3])
-if not current then return {1} end
-if current ~= ARGV[1] then return {2, current} end
+if not current then return 1 end
+if current ~= ARGV[1] then return 2 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-return {0}`;
+return 0`;

@@ -57,7 +57,7 @@ interface CartCommands {
   cartRead(k1: string, k2: string, k3: string): Promise<ScriptReply>;
   cartAdd(k1: string, k2: string, k3: string, ...args: Array<string | number>): Promise<ScriptReply>;
   cartRemove(k1: string, k2: string, k3: string, ...args: Array<string | number>): Promise<ScriptReply>;
-  cartClearIfUnchanged(k1: string, k2: string, k3: string, updatedMs: number): Promise<[number, string?]>;
+  cartClearIfUnchanged(k1: string, k2: string, k3: string, updatedMs: number): Promise<number>;
 }
 
 /**
@@ -119,7 +119,7 @@ export function createCartStore(options: CartStoreOptions): CartStore {
     },
 
     async clearIfUnchanged(userId, updatedMs) {
-      const [outcome] = await commands.cartClearIfUnchanged(...keys(userId), updatedMs);
+      const outcome = await commands.cartClearIfUnchanged(...keys(userId), updatedMs);
       return outcome === 0 ? "cleared" : outcome === 1 ? "absent" : "changed";
     },
   };

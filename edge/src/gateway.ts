@@ -11,7 +11,7 @@ import { describeError, HttpError, writeError } from "./http/error-response.js";
 import { readJsonBody } from "./http/read-json-body.js";
 import { singleHeader } from "./http/single-header.js";
 import type { RateLimiter } from "./rate-limit/token-bucket.js";
-import type { Route, RouteTable } from "./routes/route-table.js";
+import type { Route, RouteMatch, RouteTable } from "./routes/route-table.js";
 import { badRequest } from "./transcode/bad-request.js";
 import { buildRequestMessage } from "./transcode/build-request.js";
 import { buildResponseJson } from "./transcode/build-response.js";
@@ -52,25 +52,9 @@ export function createGateway(options: GatewayOptions) {
     trace: Context,
   ): Promise<GatewayOutcome> {
     const match = routes.match(req.method ?? "GET", url.pathname);
-    if (match.kind === "malformed-path") {
+    if (match.kind !== "found") {
       req.resume();
-      const error = badRequest(`path ${url.pathname} is not valid percent-encoded UTF-8`);
-      return { route: "unmatched", status: writeError(res, error, requestId) };
-    }
-    if (match.kind === "not-found") {
-      req.resume();
-      return { route: "unmatched", status: writeError(res, notFound(url.pathname), requestId) };
-    }
-    if (match.kind === "method-not-allowed") {
-      req.resume();
-      const error = new HttpError(
-        405,
-        "method_not_allowed",
-        `${req.method} is not allowed on ${url.pathname}`,
-        {
-          allow: match.allowed.join(", "),
-        },
-      );
+      const error = unmatchedError(match, req.method, url.pathname);
       return { route: "unmatched", status: writeError(res, error, requestId) };
     }
     const { route, bindings } = match;
@@ -160,8 +144,22 @@ function answersPerCaller(route: Route, authorization: string | undefined): bool
   return route.access.kind !== "public" || authorization !== undefined;
 }
 
-function notFound(path: string): HttpError {
-  return new HttpError(404, "not_found", `no route for ${path}`);
+/** The refusal of a request no route serves: 400 for an undecodable path, 404, or 405 with `Allow`. */
+function unmatchedError(
+  match: Exclude<RouteMatch, { kind: "found" }>,
+  method: string | undefined,
+  path: string,
+): Error {
+  switch (match.kind) {
+    case "malformed-path":
+      return badRequest(`path ${path} is not valid percent-encoded UTF-8`);
+    case "not-found":
+      return new HttpError(404, "not_found", `no route for ${path}`);
+    case "method-not-allowed":
+      return new HttpError(405, "method_not_allowed", `${method} is not allowed on ${path}`, {
+        allow: match.allowed.join(", "),
+      });
+  }
 }
 
 /**

@@ -1,8 +1,7 @@
 import type { DescField, DescMessage, JsonValue } from "@bufbuild/protobuf";
 import { hasCustomJsonRepresentation } from "@bufbuild/protobuf/wkt";
 import { resolveEnumValue } from "./enum-names.js";
-
-type JsonObject = { [key: string]: JsonValue };
+import { findField, type JsonObject } from "./text-fields.js";
 
 /**
  * Returns a copy of a proto3 JSON request body with its enum values rewritten: short names and
@@ -17,7 +16,7 @@ export function normalizeEnums(schema: DescMessage, json: JsonValue): JsonValue 
   // never refused it as unknown (`{"available": 1, "__proto__": {...}}` passed as if it were absent).
   return Object.fromEntries(
     Object.entries(json).map(([key, value]) => {
-      const field = schema.fields.find((f) => f.jsonName === key || f.name === key);
+      const field = findField(schema, key);
       return [key, field && value !== null ? normalizeField(field, value) : value];
     }),
   );

@@ -94,7 +94,7 @@ export async function startProductService(
       drainDelayMs: config.DRAIN_DELAY_MS,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       ...(config.METRICS_PORT === undefined ? {} : { metricsPort: config.METRICS_PORT }),
-      ...(config.HOST === undefined ? {} : { host: config.HOST }),
+      host: config.HOST,
       ...(overrides.interceptors ? { interceptors: overrides.interceptors } : {}),
     });
     return { ...runtime, store };

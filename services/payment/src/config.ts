@@ -1,5 +1,5 @@
 import { authServiceEnv } from "@shop/platform/auth/config";
-import { commonServiceEnv, parseConfig, portVar, urlVar } from "@shop/platform/config";
+import { commonServiceEnv, durationMsVar, parseConfig, portVar, urlVar } from "@shop/platform/config";
 import { eventsServiceEnv } from "@shop/platform/events/config";
 import { z } from "zod";
 
@@ -13,6 +13,11 @@ export const paymentEnv = z.object({
   DATABASE_URL: urlVar("postgres://postgres@127.0.0.1:5432/shop_payment"),
   /** JetStream for the outbox relay; unset means events stay in the outbox until a relay runs. */
   NATS_URL: urlVar().optional(),
+  /** How often the service looks for owed refunds (charges captured for voided orders) due for another try. */
+  OWED_REFUND_SCAN_INTERVAL_MS: durationMsVar(5000),
+  /** Wait after an owed refund's first failed attempt; doubles per failure (with jitter) up to the max. */
+  OWED_REFUND_RETRY_BASE_MS: durationMsVar(1000),
+  OWED_REFUND_RETRY_MAX_MS: durationMsVar(10 * 60_000),
 });
 
 export type PaymentConfig = ReturnType<typeof loadPaymentConfig>;

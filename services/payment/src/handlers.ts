@@ -9,11 +9,14 @@ import { requireUuid } from "@shop/platform/uuid-field";
 import type { CardProvider } from "./card-provider.js";
 import { chargeOutcomeEvent, refundedEvent } from "./events.js";
 import { chargeAmountProblem, sameMoney } from "./money.js";
+import type { OwedRefundWorker } from "./owed-refund-worker.js";
 import type { PaymentStore } from "./store.js";
 
 export interface PaymentHandlerDeps {
   readonly store: PaymentStore;
   readonly provider: CardProvider;
+  /** Gives back a charge captured for a voided order now, and keeps retrying when that fails. */
+  readonly owedRefunds: Pick<OwedRefundWorker, "giveBack">;
 }
 
 /** A repeat of Charge must describe the same charge; anything else is a caller bug worth surfacing. */
@@ -45,6 +48,7 @@ function orderVoided(): ConnectError {
 export function createPaymentHandlers({
   store,
   provider,
+  owedRefunds,
 }: PaymentHandlerDeps): ServiceImpl<typeof PaymentService> {
   return {
     async charge(req, ctx) {
@@ -75,8 +79,9 @@ export function createPaymentHandlers({
         chargeOutcomeEvent,
       );
       if (outcome.kind === "voided") {
-        // The refund overtook this charge while the provider was answering: give the money back.
-        if (decision.approved) await provider.refund({ idempotencyKey: orderId, amount });
+        // The refund overtook this charge while the provider was answering. The money it took is
+        // recorded as owed; try to give it back now, and if that fails the worker keeps trying.
+        if (outcome.refundOwed) await owedRefunds.giveBack(orderId, ctx.values.get(requestLoggerKey));
         throw orderVoided();
       }
       const { payment, created } = outcome;

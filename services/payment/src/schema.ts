@@ -41,3 +41,38 @@ export const voidedOrders = pgTable("voided_orders", {
   orderId: uuid("order_id").primaryKey(),
   createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
 });
+
+/**
+ * Money captured at the card provider for an order that was voided while the provider was answering
+ * (see `voidedOrders`), which the service must give back. Why a table: the give-back is a call to
+ * the provider that can fail or be cut short by a crash; recorded in the same transaction that finds
+ * the order voided, and before the provider is asked, the debt survives both, and a worker retries it
+ * (with the order id as the provider's idempotency key) until `done_at` is set. Nobody else would:
+ * the saga saw NOT_FOUND and a repeated Charge of the order stops at the void.
+ */
+export const owedRefunds = pgTable(
+  "owed_refunds",
+  {
+    orderId: uuid("order_id").primaryKey(),
+    currencyCode: text("currency_code").notNull(),
+    units: bigint("units", { mode: "bigint" }).notNull(),
+    nanos: integer("nanos").notNull(),
+    /** Provider refund calls made so far, successful or not. */
+    attempts: integer("attempts").notNull().default(0),
+    /** Why the latest failed attempt failed; empty until one fails. */
+    lastError: text("last_error").notNull().default(""),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    /** When the next attempt is due; pushed back after each failure (capped exponential backoff). */
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    /** When the provider confirmed the refund; null while the money is still owed. */
+    doneAt: timestamp("done_at", { withTimezone: true, precision: 3 }),
+  },
+  (table) => [
+    // What the retry worker scans: only the rows still owed, by due time.
+    index("owed_refunds_due_idx").on(table.nextAttemptAt).where(sql`${table.doneAt} is null`),
+    check("owed_refunds_currency_code_check", sql`${table.currencyCode} ~ '^[A-Z]{3}$'`),
+    check("owed_refunds_nanos_check", sql`${table.nanos} between -999999999 and 999999999`),
+  ],
+);
+
+export type OwedRefundRow = typeof owedRefunds.$inferSelect;

@@ -14,9 +14,13 @@ import { type CardProvider, createFakeCardProvider } from "./card-provider.js";
 import type { PaymentConfig } from "./config.js";
 import { startPaymentEventRelay } from "./events-relay.js";
 import { createPaymentHandlers } from "./handlers.js";
+import { registerOwedRefundMetrics } from "./owed-refund-metrics.js";
+import { createOwedRefundStore } from "./owed-refund-store.js";
+import { createOwedRefundWorker, type OwedRefundWorker } from "./owed-refund-worker.js";
 import { createPaymentStore } from "./store.js";
 
-const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
+/** The payment service's committed drizzle-kit migrations (tests migrate a bare database with them). */
+export const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
 
 export interface PaymentServiceDeps {
   /** Verifies bearer tokens (GetPayment is owner-only); defaults to the user service's public keys. */
@@ -32,13 +36,16 @@ export interface PaymentServiceDeps {
 export interface RunningPaymentService {
   readonly port: number;
   readonly logger: Logger;
+  /** Gives back charges captured for voided orders; tests run its passes directly. */
+  readonly owedRefunds: OwedRefundWorker;
   shutdown(): Promise<void>;
 }
 
 /**
  * Starts the payment service: migrates its database (payments and the platform's outbox tables),
- * starts the outbox relay when NATS_URL is set, then serves PaymentService on the platform runtime
- * with authentication on. Used by main.ts, tests and `npm start` alike.
+ * starts the outbox relay when NATS_URL is set, serves PaymentService on the platform runtime with
+ * authentication on, then starts the worker that gives back refunds owed for voided orders. Used by
+ * main.ts, tests and `npm start` alike.
  */
 export async function startPaymentService(
   config: PaymentConfig,
@@ -63,7 +70,19 @@ export async function startPaymentService(
       for (const hook of relayHooks.reverse()) resources.defer(hook);
     }
     const store = createPaymentStore(pg.db, (tx, event) => writeOutbox(tx, event));
-    const handlers = createPaymentHandlers({ store, provider: deps.provider ?? createFakeCardProvider() });
+    const provider = deps.provider ?? createFakeCardProvider();
+    const owedRefundStore = createOwedRefundStore(pg.db);
+    registerOwedRefundMetrics(metrics.registry, () => owedRefundStore.countPending());
+    const owedRefunds = createOwedRefundWorker({
+      store: owedRefundStore,
+      provider,
+      logger,
+      backoff: { baseDelayMs: config.OWED_REFUND_RETRY_BASE_MS, maxDelayMs: config.OWED_REFUND_RETRY_MAX_MS },
+      scanIntervalMs: config.OWED_REFUND_SCAN_INTERVAL_MS,
+    });
+    // Stops before the pool closes, so a pass in flight settles its row.
+    resources.defer(() => owedRefunds.stop());
+    const handlers = createPaymentHandlers({ store, provider, owedRefunds });
     const runtime = await startServiceRuntime({
       name: "payment",
       port: config.PORT,
@@ -77,6 +96,8 @@ export async function startPaymentService(
       onShutdown: [() => resources.close()],
       logger,
     });
-    return { port: runtime.port, logger, shutdown: () => runtime.shutdown() };
+    // The first pass at once: refunds a previous process owed (it crashed, or the provider failed) go out now.
+    owedRefunds.start();
+    return { port: runtime.port, logger, owedRefunds, shutdown: () => runtime.shutdown() };
   });
 }

@@ -6,6 +6,7 @@ import { type Payment, PaymentSchema, PaymentStatus } from "@shop/gen/shop/payme
 import type { ShopEvent } from "@shop/platform/events/event-codec";
 import { and, eq, sql } from "drizzle-orm";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import { recordOwedRefund } from "./owed-refund-store.js";
 import { type PaymentRow, payments, voidedOrders } from "./schema.js";
 
 /** The drizzle database of the payment service. */
@@ -24,10 +25,14 @@ export interface NewPayment {
   readonly declineReason: string;
 }
 
-/** What recording a charge came to: the order's payment, or nothing because the order was voided. */
+/**
+ * What recording a charge came to: the order's payment, or nothing because the order was voided. A
+ * voided order whose charge the provider approved has `refundOwed`: an owed refund was recorded in
+ * the same transaction (see owed-refund-store.ts), and giving it back is the service's job from then on.
+ */
 export type InsertOutcome =
   | { readonly kind: "payment"; readonly payment: Payment; readonly created: boolean }
-  | { readonly kind: "voided" };
+  | { readonly kind: "voided"; readonly refundOwed: boolean };
 
 export interface PaymentStore {
   /** The payment of an order, if any. */
@@ -36,9 +41,9 @@ export interface PaymentStore {
   isVoided(orderId: string): Promise<boolean>;
   /**
    * Records the outcome of a charge unless the order already has a payment, in which case the existing
-   * one is returned with `created: false`, or was voided, in which case nothing is recorded. The
-   * UNIQUE(order_id) constraint decides the winner of concurrent duplicates; only the winner's event
-   * reaches the outbox.
+   * one is returned with `created: false`, or was voided, in which case no payment is recorded but a
+   * CAPTURED charge's amount is recorded as an owed refund. The UNIQUE(order_id) constraint decides
+   * the winner of concurrent duplicates; only the winner's event reaches the outbox.
    */
   insertOnce(payment: NewPayment, eventFor: (payment: Payment) => ShopEvent): Promise<InsertOutcome>;
   /**
@@ -105,13 +110,17 @@ export function createPaymentStore(db: PaymentDb, outbox: OutboxWriter): Payment
     },
 
     async insertOnce(payment, eventFor) {
-      const inserted = await db.transaction(async (tx) => {
+      const outcome = await db.transaction(async (tx): Promise<InsertOutcome | undefined> => {
         await lockOrder(tx, payment.orderId);
         const [voided] = await tx
           .select()
           .from(voidedOrders)
           .where(eq(voidedOrders.orderId, payment.orderId));
-        if (voided) return "voided" as const;
+        if (voided) {
+          const captured = payment.status === PaymentStatus.CAPTURED;
+          if (captured) await recordOwedRefund(tx, payment.orderId, payment.amount);
+          return { kind: "voided", refundOwed: captured };
+        }
         const now = new Date();
         const [row] = await tx
           .insert(payments)
@@ -132,10 +141,9 @@ export function createPaymentStore(db: PaymentDb, outbox: OutboxWriter): Payment
         if (!row) return undefined;
         const created = toProto(row);
         await outbox(tx, eventFor(created));
-        return created;
+        return { kind: "payment", payment: created, created: true };
       });
-      if (inserted === "voided") return { kind: "voided" };
-      if (inserted) return { kind: "payment", payment: inserted, created: true };
+      if (outcome) return outcome;
       // Lost the race (or a repeat): the winner has committed, so a fresh statement sees its row.
       const existing = await findByOrder(payment.orderId);
       if (!existing) throw new Error(`payment of order ${payment.orderId} vanished after a conflict`);

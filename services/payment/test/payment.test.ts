@@ -4,29 +4,16 @@ import { after, before, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { type Money, MoneySchema } from "@shop/gen/shop/common/v1/money_pb";
+import { MoneySchema } from "@shop/gen/shop/common/v1/money_pb";
 import { PaymentService, PaymentStatus } from "@shop/gen/shop/payment/v1/payment_pb";
 import { createTestTokenIssuer, type TestTokenIssuer } from "@shop/platform/auth/testing";
 import { decodeEvent } from "@shop/platform/events/event-codec";
 import { createLogger } from "@shop/platform/log";
 import { createLogSink, createTestDatabase, type TestDatabase } from "@shop/platform/testing";
 import postgres from "postgres";
-import type { CardProvider } from "../src/card-provider.js";
 import { loadPaymentConfig } from "../src/config.js";
 import { type RunningPaymentService, startPaymentService } from "../src/service.js";
-
-function usd(units: number, nanos = 0): Money {
-  return create(MoneySchema, { currencyCode: "USD", units: BigInt(units), nanos });
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<Code | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return ConnectError.from(error).code;
-  }
-}
+import { codeOf, createHeldChargeProvider, overtakeCharge, usd } from "./overtaken-charge.js";
 
 describe("payment service over gRPC", () => {
   let database: TestDatabase;
@@ -191,29 +178,11 @@ describe("payment service over gRPC", () => {
   });
 
   test("a Charge still at the provider when the Refund comes is given back and refused", async () => {
-    let releaseProvider: () => void = () => {};
-    const providerAnswered = new Promise<void>((resolve) => {
-      releaseProvider = resolve;
-    });
-    let charging: () => void = () => {};
-    const atProvider = new Promise<void>((resolve) => {
-      charging = resolve;
-    });
-    const refunds: string[] = [];
-    const slowProvider: CardProvider = {
-      async charge() {
-        charging();
-        await providerAnswered;
-        return { approved: true };
-      },
-      async refund({ idempotencyKey }) {
-        refunds.push(idempotencyKey);
-      },
-    };
+    const held = createHeldChargeProvider();
     const config = loadPaymentConfig({ PORT: "1", DATABASE_URL: database.url, LOG_LEVEL: "silent" });
     const slow = await startPaymentService(
       { ...config, PORT: 0 },
-      { verifier: issuer.verifier, provider: slowProvider },
+      { verifier: issuer.verifier, provider: held.provider },
     );
     try {
       const slowClient = createClient(
@@ -221,16 +190,23 @@ describe("payment service over gRPC", () => {
         createGrpcTransport({ baseUrl: `http://127.0.0.1:${slow.port}` }),
       );
       const orderId = randomUUID();
-      const charge = codeOf(
-        slowClient.charge({ orderId, userId: "user-w", amount: usd(13), cardToken: "tok_visa" }),
-      );
-      await atProvider;
-      assert.equal(await codeOf(slowClient.refund({ orderId })), Code.NotFound);
-      releaseProvider();
+      const { charge } = await overtakeCharge(slowClient, held, {
+        orderId,
+        userId: "user-w",
+        amount: usd(13),
+        cardToken: "tok_visa",
+      });
       assert.equal(await charge, Code.FailedPrecondition);
-      assert.deepEqual(refunds, [orderId]);
+      assert.deepEqual(
+        held.refundCalls.map((refund) => refund.idempotencyKey),
+        [orderId],
+      );
       assert.equal((await rowsFor(orderId)).length, 0);
       assert.equal((await outboxFor("shop.payment.v1.PaymentCaptured", orderId)).length, 0);
+      // Given back at once, so nothing is left owed.
+      const [owed] =
+        await sql`select done_at is not null as done from owed_refunds where order_id = ${orderId}`;
+      assert.equal(owed?.done, true);
     } finally {
       await slow.shutdown();
     }

@@ -1,0 +1,129 @@
+import { create } from "@bufbuild/protobuf";
+import { type Money, MoneySchema } from "@shop/gen/shop/common/v1/money_pb";
+import { and, asc, eq, isNull, lte, sql } from "drizzle-orm";
+import { owedRefunds } from "./schema.js";
+import type { PaymentDb, PaymentTx } from "./store.js";
+
+/** Money the service must give back for a voided order (see `owedRefunds` in schema.ts). */
+export interface OwedRefund {
+  readonly orderId: string;
+  readonly amount: Money;
+}
+
+/** What one attempt at an owed refund came to. */
+export type OwedRefundAttempt =
+  /** The provider confirmed; the row is done. */
+  | { readonly kind: "given-back"; readonly attempts: number }
+  /** The provider call failed; the row stays owed and is due again in `retryInMs`. */
+  | {
+      readonly kind: "failed";
+      readonly attempts: number;
+      readonly error: unknown;
+      readonly retryInMs: number;
+    }
+  /** Nothing to do now: given back already, not due yet, or being attempted by another worker. */
+  | { readonly kind: "skipped" };
+
+export interface OwedRefundStore {
+  /** Order ids of the owed refunds due for an attempt, oldest due first. Read without locking. */
+  dueOrderIds(limit: number): Promise<string[]>;
+  /**
+   * Attempts the owed refund of one order if it is still owed, due, and not being attempted
+   * elsewhere: the row is locked (`FOR UPDATE SKIP LOCKED`) for the whole attempt, `giveBack` runs
+   * (the provider call), then the row is marked done, or, when `giveBack` throws, its attempts and
+   * error are recorded and its next attempt is put off by `retryDelayMs(attempts)` milliseconds.
+   * Why SKIP LOCKED: replicas (and a Charge trying right away) never call the provider for the same
+   * row at the same time, and none waits on a row another is already paying back.
+   */
+  attempt(
+    orderId: string,
+    giveBack: (owed: OwedRefund) => Promise<void>,
+    retryDelayMs: (attempts: number) => number,
+  ): Promise<OwedRefundAttempt>;
+  /** How many refunds are still owed (for the pending gauge). */
+  countPending(): Promise<number>;
+}
+
+/** Long provider errors are cut: the column is for an operator's first look, not a full trace. */
+const maxErrorLength = 1000;
+
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > maxErrorLength ? `${text.slice(0, maxErrorLength)}…` : text;
+}
+
+/**
+ * Records, inside the caller's transaction, that `amount` captured for `orderId` must be given
+ * back. Why in the caller's transaction: the Charge that finds its order voided records the debt in
+ * the same commit as that finding, before the provider is asked, so no crash or provider failure
+ * can separate "the order is void" from "its money is owed". A repeat (a duplicate Charge that also
+ * got the provider's approval, which is the same capture by idempotency key) records nothing more.
+ */
+export async function recordOwedRefund(tx: PaymentTx, orderId: string, amount: Money): Promise<void> {
+  await tx
+    .insert(owedRefunds)
+    .values({ orderId, currencyCode: amount.currencyCode, units: amount.units, nanos: amount.nanos })
+    .onConflictDoNothing({ target: owedRefunds.orderId });
+}
+
+/** Data access of the owed refunds over the payment service's database. */
+export function createOwedRefundStore(db: PaymentDb): OwedRefundStore {
+  // Due and owed, by the database's clock so that replicas with skewed clocks agree.
+  const dueAndOwed = and(isNull(owedRefunds.doneAt), lte(owedRefunds.nextAttemptAt, sql`now()`));
+
+  return {
+    async dueOrderIds(limit) {
+      const rows = await db
+        .select({ orderId: owedRefunds.orderId })
+        .from(owedRefunds)
+        .where(dueAndOwed)
+        .orderBy(asc(owedRefunds.nextAttemptAt))
+        .limit(limit);
+      return rows.map((row) => row.orderId);
+    },
+
+    async attempt(orderId, giveBack, retryDelayMs) {
+      return db.transaction(async (tx): Promise<OwedRefundAttempt> => {
+        const [row] = await tx
+          .select()
+          .from(owedRefunds)
+          .where(and(eq(owedRefunds.orderId, orderId), dueAndOwed))
+          .for("update", { skipLocked: true });
+        if (!row) return { kind: "skipped" };
+        const attempts = row.attempts + 1;
+        const amount = create(MoneySchema, {
+          currencyCode: row.currencyCode,
+          units: row.units,
+          nanos: row.nanos,
+        });
+        try {
+          await giveBack({ orderId, amount });
+        } catch (error) {
+          const retryInMs = retryDelayMs(attempts);
+          await tx
+            .update(owedRefunds)
+            .set({
+              attempts,
+              lastError: errorText(error),
+              nextAttemptAt: sql`now() + make_interval(secs => ${retryInMs / 1000})`,
+            })
+            .where(eq(owedRefunds.orderId, orderId));
+          return { kind: "failed", attempts, error, retryInMs };
+        }
+        await tx
+          .update(owedRefunds)
+          .set({ attempts, doneAt: sql`now()` })
+          .where(eq(owedRefunds.orderId, orderId));
+        return { kind: "given-back", attempts };
+      });
+    },
+
+    async countPending() {
+      const [row] = await db
+        .select({ count: sql<number>`count(*)::int` })
+        .from(owedRefunds)
+        .where(isNull(owedRefunds.doneAt));
+      return row?.count ?? 0;
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import type { Logger } from "@shop/platform/log";
+import { backoffDelayMs, type RetryPolicy } from "@shop/platform/retry";
+import type { CardProvider } from "./card-provider.js";
+import type { OwedRefundAttempt, OwedRefundStore } from "./owed-refund-store.js";
+
+/** The backoff between attempts at one owed refund: capped exponential, with full jitter. */
+export type OwedRefundBackoff = Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs">;
+
+export interface OwedRefundWorkerOptions {
+  readonly store: OwedRefundStore;
+  readonly provider: CardProvider;
+  readonly logger: Logger;
+  readonly backoff: OwedRefundBackoff;
+  /** Pause between two passes over the due owed refunds. */
+  readonly scanIntervalMs: number;
+  /** Owed refunds attempted per pass at most; the next pass takes the rest. Default 50. */
+  readonly batchSize?: number;
+  /** Source of the jitter; tests may pin it. */
+  readonly random?: () => number;
+}
+
+/** What one pass did. */
+export interface OwedRefundPass {
+  readonly givenBack: number;
+  readonly failed: number;
+  /** Due when listed, but given back, or being attempted, by another worker when claimed. */
+  readonly skipped: number;
+}
+
+export interface OwedRefundWorker {
+  /**
+   * Attempts the owed refund of one order now (the Charge that recorded it calls this). Never
+   * throws: a failure is logged and left to the passes, since the debt is already recorded.
+   */
+  giveBack(orderId: string, log?: Logger): Promise<void>;
+  /** Attempts every owed refund due now (up to the batch size). Passes never overlap: a call waits for the one running. */
+  runPass(): Promise<OwedRefundPass>;
+  /** Runs a pass now, then one every `scanIntervalMs`. */
+  start(): void;
+  /** Stops the passes and waits for the one running. What is still owed stays owed, for the next start. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The worker that gives back money captured for voided orders, retrying the provider until it
+ * confirms. Why a worker: the Charge that found its order voided tries once, but nobody calls the
+ * service about that order again (the saga saw NOT_FOUND; a repeated Charge stops at the void), so
+ * without a retry a provider failure or a crash there would keep the customer's money. Every replica
+ * runs one; the store's row lock keeps two from calling the provider for the same order at once, and
+ * the provider dedupes refunds by the order id should a crash repeat one. No attempt limit: the money
+ * is owed until it is returned; `owed_refunds_pending` and the row's attempts and last error tell an
+ * operator when a refund is stuck.
+ */
+export function createOwedRefundWorker(options: OwedRefundWorkerOptions): OwedRefundWorker {
+  const { store, provider } = options;
+  const logger = options.logger.child({ component: "owed-refunds" });
+  const batchSize = options.batchSize ?? 50;
+  const policy: RetryPolicy = { ...options.backoff, maxAttempts: Number.POSITIVE_INFINITY };
+  const retryDelayMs = (attempts: number) => backoffDelayMs(attempts, policy, options.random);
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let passing: Promise<unknown> = Promise.resolve();
+
+  /** One attempt, logged; undefined when the database failed (the row then stays due). */
+  async function attempt(orderId: string, log: Logger): Promise<OwedRefundAttempt | undefined> {
+    try {
+      const outcome = await store.attempt(
+        orderId,
+        ({ amount }) => provider.refund({ idempotencyKey: orderId, amount }),
+        retryDelayMs,
+      );
+      if (outcome.kind === "given-back") {
+        log.info({ order_id: orderId, attempts: outcome.attempts }, "owed refund given back");
+      } else if (outcome.kind === "failed") {
+        log.warn(
+          { order_id: orderId, err: outcome.error, attempts: outcome.attempts, retryInMs: outcome.retryInMs },
+          "owed refund failed at the provider; will retry",
+        );
+      }
+      return outcome;
+    } catch (error) {
+      log.error({ order_id: orderId, err: error }, "owed refund attempt failed; will retry");
+      return undefined;
+    }
+  }
+
+  async function pass(): Promise<OwedRefundPass> {
+    const counts = { givenBack: 0, failed: 0, skipped: 0 };
+    for (const orderId of await store.dueOrderIds(batchSize)) {
+      if (stopped) break;
+      const outcome = await attempt(orderId, logger);
+      if (outcome?.kind === "given-back") counts.givenBack++;
+      else if (outcome?.kind === "skipped") counts.skipped++;
+      else counts.failed++;
+    }
+    return counts;
+  }
+
+  function runPass(): Promise<OwedRefundPass> {
+    const run = passing.then(pass);
+    passing = run.catch(() => {});
+    return run;
+  }
+
+  return {
+    async giveBack(orderId, log = logger) {
+      await attempt(orderId, log);
+    },
+    runPass,
+    start() {
+      const tick = () => {
+        runPass()
+          .catch((error: unknown) => logger.error({ err: error }, "owed refund pass failed"))
+          .finally(() => {
+            if (!stopped) timer = setTimeout(tick, options.scanIntervalMs);
+          });
+      };
+      tick();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await passing;
+    },
+  };
+}

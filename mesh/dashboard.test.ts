@@ -4,6 +4,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { Histogram, type Registry } from "prom-client";
 import { createSagaMetrics } from "../services/order/src/saga/saga-metrics.js";
+import { registerOwedRefundMetrics } from "../services/payment/src/owed-refund-metrics.js";
 import {
   trackConsumerPending,
   trackStreamMessages,
@@ -51,6 +52,7 @@ function registeredNames(): Set<string> {
   createOutboxRelayMetrics(registry, async () => 0);
   createSagaMetrics(registry);
   const inert = async () => 0;
+  registerOwedRefundMetrics(registry, inert);
   trackConsumerPending(registry, { stream: "S", consumer: "c", read: inert });
   trackStreamMessages(registry, { stream: "S", read: inert });
   const names = new Set<string>();

@@ -15,11 +15,27 @@ const commaList = z
       .filter((item) => item !== ""),
   );
 
-const booleanVar = (fallback: boolean) =>
-  z
-    .enum(["true", "false", "1", "0"], { error: "expected true or false" })
-    .default(fallback ? "true" : "false")
-    .transform((value) => value === "true" || value === "1");
+const trustProxyMessage = "expected true, false or a whole number of trusted proxies (0 or more)";
+
+/**
+ * How many proxies of ours stand in front of the edge, each appending to `X-Forwarded-For`: `false` is
+ * 0 (the header is ignored), `true` is 1, or a whole number such as 2 for a CDN and then a load
+ * balancer. Parsed once here, so the request path only compares a number.
+ */
+const trustedProxiesVar = z
+  .string()
+  .transform((value, ctx) => {
+    const text = value.trim();
+    if (text === "true") return 1;
+    if (text === "false") return 0;
+    const hops = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(hops)) {
+      ctx.issues.push({ code: "custom", message: trustProxyMessage, input: value });
+      return z.NEVER;
+    }
+    return hops;
+  })
+  .default(0);
 
 /** The edge's environment: where it listens, where each upstream is, and its limits. */
 export const edgeEnvSchema = z.object({
@@ -44,8 +60,11 @@ export const edgeEnvSchema = z.object({
   RATE_LIMIT_KEY_PREFIX: z.string().default("edge:ratelimit:"),
   /** Browser origins allowed to call the API (`*` for any); empty disables CORS. */
   CORS_ALLOWED_ORIGINS: commaList,
-  /** Use the last `X-Forwarded-For` address, the one the proxy in front appended, as the client IP (only behind a trusted proxy). */
-  TRUST_PROXY: booleanVar(false),
+  /**
+   * Number of trusted proxies in front of the edge (`true` = 1, `false` = 0): the client IP is the Nth
+   * `X-Forwarded-For` entry from the end, the one our outermost proxy wrote; 0 uses the socket address.
+   */
+  TRUST_PROXY: trustedProxiesVar,
   /** Must match the user service's token claims. */
   JWT_ISSUER: z.string().min(1).default("shop-user"),
   JWT_AUDIENCE: z.string().min(1).default("shop"),

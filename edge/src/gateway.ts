@@ -24,7 +24,8 @@ export interface GatewayOptions {
   readonly verifier: TokenVerifier;
   readonly rateLimiter: RateLimiter;
   readonly bodyLimitBytes: number;
-  readonly trustProxy: boolean;
+  /** Trusted proxies in front of the edge (`TRUST_PROXY`): see `clientAddressOf`. */
+  readonly trustProxy: number;
   readonly logger: Logger;
 }
 

@@ -695,6 +695,44 @@ describe("edge limits and failures", () => {
     assert.equal(neighbour.status, 200, "another client behind the proxy has its own bucket");
   });
 
+  it("behind two trusted proxies (TRUST_PROXY=2), limits by the address the outer one saw", async () => {
+    const target = await start({
+      TRUST_PROXY: "2",
+      RATE_LIMIT_CAPACITY: "2",
+      RATE_LIMIT_REFILL_PER_SECOND: "0.01",
+      // Own buckets: the socket address (127.0.0.1) already spent its tokens in the tests above.
+      RATE_LIMIT_KEY_PREFIX: `${redisPrefix.prefix}two-proxies:`,
+    });
+    const status = async (forwardedFor: string) =>
+      (await fetch(`${target}/v1/inventory/p1`, { headers: { "x-forwarded-for": forwardedFor } })).status;
+    // The client forges a new first entry each time; the CDN appends the client (203.0.113.7), the
+    // load balancer appends the CDN (10.0.0.1), the same for every client.
+    const statuses: number[] = [];
+    for (let i = 1; i <= 3; i++) statuses.push(await status(`198.51.100.${i}, 203.0.113.7, 10.0.0.1`));
+    assert.deepEqual(statuses, [200, 200, 429]);
+    assert.equal(await status("203.0.113.8, 10.0.0.1"), 200, "another client behind the same CDN node");
+
+    // Repeated headers are one list in order (sent raw: fetch would merge them itself).
+    const repeated = [
+      "GET /v1/inventory/p1 HTTP/1.1",
+      "Host: edge",
+      "Connection: close",
+      "X-Forwarded-For: 203.0.113.9",
+      "X-Forwarded-For: 10.0.0.1",
+      "",
+      "",
+    ].join("\r\n");
+    const port = Number(new URL(target).port);
+    assert.equal((await rawRequest(port, repeated)).status, 200);
+    assert.equal((await rawRequest(port, repeated)).status, 200);
+    assert.equal(await status("203.0.113.9, 10.0.0.1"), 429, "the same client, sent as one header");
+
+    // Too few entries (it did not come through both proxies): the socket's address, never the lone entry.
+    const direct: number[] = [];
+    for (let i = 1; i <= 3; i++) direct.push(await status(`198.51.100.${i + 10}`));
+    assert.deepEqual(direct, [200, 200, 429]);
+  });
+
   it("fails open when Redis is unreachable", async () => {
     const target = await start({
       RATE_LIMIT_CAPACITY: "1",

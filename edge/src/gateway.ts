@@ -4,7 +4,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Context } from "@opentelemetry/api";
 import type { Logger } from "@shop/platform/log";
 import { authorize } from "./auth/authorize.js";
-import type { TokenVerifier } from "./auth/token-verifier.js";
+import type { Identity, TokenVerifier } from "./auth/token-verifier.js";
 import { clientAddressOf } from "./http/client-address.js";
 import { clientGoneSignal } from "./http/client-gone-signal.js";
 import { describeError, HttpError, writeError } from "./http/error-response.js";
@@ -37,7 +37,7 @@ export interface GatewayOutcome {
 
 /**
  * Serves one REST request through the route table: match (400 / 404 / 405), access rule (401 / 403), rate
- * limit (429), body (413 / 415 / 400), transcoding, the upstream gRPC call, and the JSON response or
+ * limit (429, refused callers included), body (413 / 415 / 400), transcoding, the upstream gRPC call, and the JSON response or
  * error. Every step that can fail on caller input answers 4xx with the JSON error body; only edge
  * bugs are 500, logged with their cause.
  */
@@ -61,10 +61,8 @@ export function createGateway(options: GatewayOptions) {
     const { route, bindings } = match;
     const template = route.template.source;
     if (answersPerCaller(route, req.headers.authorization)) res.setHeader("cache-control", "no-store");
-    try {
-      const authorization = singleHeader(req, "authorization");
-      const identity = await authorize(route.access, authorization, verifier);
-      const client = identity ? `user:${identity.userId}` : `ip:${clientAddressOf(req, options.trustProxy)}`;
+    /** Spends one token of `client`'s bucket for this route; 429 when it is empty. */
+    const spendToken = async (client: string): Promise<void> => {
       const decision = await rateLimiter.take(`${client}:${route.httpMethod} ${template}`);
       res.setHeader("ratelimit-limit", String(rateLimiter.capacity));
       res.setHeader("ratelimit-remaining", String(decision.remaining));
@@ -75,6 +73,21 @@ export function createGateway(options: GatewayOptions) {
           "retry-after": seconds,
         });
       }
+    };
+    try {
+      const authorization = singleHeader(req, "authorization");
+      let identity: Identity | undefined;
+      try {
+        identity = await authorize(route.access, authorization, verifier);
+      } catch (refusal) {
+        // A refused caller (401, 403) spends from its address's bucket too: otherwise guessing tokens,
+        // or calling a route without one, went unlimited, each request still costing a signature check.
+        await spendToken(`ip:${clientAddressOf(req, options.trustProxy)}`);
+        throw refusal;
+      }
+      await spendToken(
+        identity ? `user:${identity.userId}` : `ip:${clientAddressOf(req, options.trustProxy)}`,
+      );
       const body = await readJsonBody(req, options.bodyLimitBytes);
       const idempotencyKey = singleHeader(req, "idempotency-key");
       const message = buildRequestMessage(

@@ -676,6 +676,25 @@ describe("edge limits and failures", () => {
     assert.equal((await fetch(`${a}/v1/products`)).status, 200, "another route has its own bucket");
   });
 
+  it("limits refused callers too: a burst of bad or missing tokens ends in 429, not endless 401s", async () => {
+    const target = await start({
+      RATE_LIMIT_KEY_PREFIX: `${redisPrefix.prefix}refused:`,
+      RATE_LIMIT_CAPACITY: "3",
+      RATE_LIMIT_REFILL_PER_SECOND: "0.01",
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const headers = { authorization: `Bearer guessed-token-${i}` };
+      statuses.push((await fetch(`${target}/v1/cart`, { headers })).status);
+    }
+    statuses.push((await fetch(`${target}/v1/cart`)).status);
+    assert.deepEqual(statuses, [401, 401, 401, 429]);
+    const limited = await fetch(`${target}/v1/cart`, { headers: { authorization: "Bearer guessed-again" } });
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get("retry-after")) >= 1);
+    assert.equal(((await limited.json()) as { code: string }).code, "resource_exhausted");
+  });
+
   it("behind a trusted proxy, limits by the address the proxy appended, not one the client wrote", async () => {
     const target = await start({
       TRUST_PROXY: "true",

@@ -1,12 +1,14 @@
 /**
- * Lua scripts that change a cart atomically in Redis. A cart is three keys sharing the hash tag
+ * Lua scripts that change a cart atomically in Redis. A cart is four keys sharing the hash tag
  * `{userId}` (so they live on one Redis Cluster slot and one script may touch them all):
  *
  * - KEYS[1] `cart:{userId}`          hash: product id → quantity (the cart itself)
  * - KEYS[2] `cart:{userId}:order`    sorted set: product id → position when first added
  * - KEYS[3] `cart:{userId}:updated`  string: time of the last change, epoch milliseconds
+ * - KEYS[4] `cart:{userId}:applied`  hash: order id → outcome of checkout's removal of its lines
+ *   (so a repeated removal changes nothing again); not part of the contents: clearing keeps it
  *
- * Every write sets the same TTL on all three keys, so they expire together after inactivity, and
+ * Every write sets the same TTL on all four keys, so they expire together after inactivity, and
  * a change time later than the last one even within one millisecond (or after the clock stepped
  * back): the order service takes it as the cart's version, so two different contents of one cart
  * never share it. Clearing or expiry deletes the keys, so a new cart starts from the clock again.
@@ -32,7 +34,7 @@ local function touch(ttl, now)
   local changed = tonumber(now)
   if changed <= previous then changed = previous + 1 end
   redis.call('SET', KEYS[3], changed)
-  for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ttl) end
+  for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
 end
 `;
 
@@ -85,3 +87,47 @@ if not current then return 1 end
 if current ~= ARGV[1] then return 2 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 return 0`;
+
+/** Outcomes of checkout's removal (`removeOrderedScript`), as stored in the `:applied` hash. */
+export const removalOutcome = { cleared: 0, absent: 1, removed: 3 } as const;
+
+/**
+ * Checkout's clear of the cart it ordered from. ARGV: order id, the change time (epoch ms) the order
+ * was read at, ttl seconds, now ms, then product id and ordered quantity pairs. Applied once per
+ * order id: a repeat returns the outcome recorded the first time and changes nothing. Otherwise a
+ * cart still at that change time is deleted (0), no cart is nothing to do (1), and a cart changed
+ * since loses the ordered quantities (3): each line goes down by its ordered quantity and is removed
+ * at 0 or below; products not in the cart are skipped; lines added meanwhile stay. A cart that lost
+ * something gets a new change time and every key's TTL refreshed, like any other change. Returns
+ * `{outcome, repeat}` (repeat 1 when the order id was applied already).
+ */
+export const removeOrderedScript = `${snapshot}
+local recorded = redis.call('HGET', KEYS[4], ARGV[1])
+if recorded then return {tonumber(recorded), 1} end
+local current = redis.call('GET', KEYS[3])
+local outcome = 3
+local changed = false
+if not current then
+  outcome = 1
+elseif current == ARGV[2] then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+  outcome = 0
+else
+  for i = 5, #ARGV - 1, 2 do
+    local id = ARGV[i]
+    local have = tonumber(redis.call('HGET', KEYS[1], id) or '0')
+    if have > 0 then
+      local left = have - tonumber(ARGV[i + 1])
+      if left > 0 then
+        redis.call('HSET', KEYS[1], id, left)
+      else
+        redis.call('HDEL', KEYS[1], id)
+        redis.call('ZREM', KEYS[2], id)
+      end
+      changed = true
+    end
+  end
+end
+redis.call('HSET', KEYS[4], ARGV[1], outcome)
+if changed then touch(ARGV[3], ARGV[4]) else redis.call('EXPIRE', KEYS[4], ARGV[3]) end
+return {outcome, 0}`;

@@ -6,7 +6,7 @@ import { traceHeaders } from "@shop/platform/request-context";
 import type { Catalog } from "./catalog.js";
 import type { CartEvents } from "./events.js";
 import type { CartStore, StoredCart } from "./store.js";
-import { cartLimits, requireProductId, requireQuantity } from "./validation.js";
+import { cartLimits, requireOrderedRemoval, requireProductId, requireQuantity } from "./validation.js";
 
 function toProto(userId: string, cart: StoredCart) {
   return {
@@ -65,6 +65,20 @@ export function createCartHandlers(
 
     async clearCart(request, context) {
       const { userId } = requireIdentity(context);
+      const removal = requireOrderedRemoval(request.orderId, request.items, request.updateTime !== undefined);
+      if (removal !== undefined && request.updateTime !== undefined) {
+        // Checkout's clear: the unchanged cart is deleted, a changed one loses the ordered lines,
+        // once per order id. Only a deleted (or absent) cart is announced as cleared; a repeat
+        // announces again what the first call did, so a publish that failed is retried with it.
+        const result = await store.removeOrdered(userId, {
+          ...removal,
+          updatedMs: timestampMs(request.updateTime),
+        });
+        if (result.outcome !== "removed") {
+          await events?.cartCleared(userId, traceHeaders(context.values).traceparent);
+        }
+        return {};
+      }
       if (request.updateTime === undefined) {
         await store.clear(userId);
       } else if ((await store.clearIfUnchanged(userId, timestampMs(request.updateTime))) === "changed") {

@@ -26,5 +26,7 @@ export function withRedisAvailability(store: CartStore, logger: Logger): CartSto
     clear: (userId) => guard("clear", userId, () => store.clear(userId)),
     clearIfUnchanged: (userId, updatedMs) =>
       guard("clear", userId, () => store.clearIfUnchanged(userId, updatedMs)),
+    removeOrdered: (userId, removal) =>
+      guard("remove-ordered", userId, () => store.removeOrdered(userId, removal)),
   };
 }

@@ -3,7 +3,9 @@ import {
   addItemScript,
   clearIfUnchangedScript,
   readCartScript,
+  removalOutcome,
   removeItemScript,
+  removeOrderedScript,
   scriptStatus,
 } from "./cart-scripts.js";
 
@@ -25,6 +27,26 @@ export type AddResult =
   | { readonly kind: "quantity-exceeded"; readonly current: number; readonly cart: StoredCart }
   | { readonly kind: "too-many-lines"; readonly cart: StoredCart };
 
+/** Checkout's removal of what one order took from the cart it was read from. */
+export interface OrderedRemoval {
+  /** The idempotency token: a removal for an order id already applied changes nothing. */
+  readonly orderId: string;
+  /** The change time of the cart as the order read it, epoch milliseconds. */
+  readonly updatedMs: number;
+  /** The ordered lines, each product once. */
+  readonly items: readonly CartLine[];
+}
+
+/**
+ * What checkout's removal did: deleted the unchanged cart ("cleared"), found none ("absent"), or
+ * subtracted the ordered quantities from a cart changed since ("removed"). `repeat` when the order
+ * id was applied before: nothing changed this time, and `outcome` is the first application's.
+ */
+export interface RemovalResult {
+  readonly outcome: "cleared" | "absent" | "removed";
+  readonly repeat: boolean;
+}
+
 /** Data access of the cart service. Every method is one atomic Redis operation. */
 export interface CartStore {
   get(userId: string): Promise<StoredCart>;
@@ -36,6 +58,12 @@ export interface CartStore {
    * (or "absent": no cart to clear), or "changed" when it changed since, leaving it untouched.
    */
   clearIfUnchanged(userId: string, updatedMs: number): Promise<"cleared" | "absent" | "changed">;
+  /**
+   * Checkout's clear, in one atomic step and at most once per order id: deletes the cart if its
+   * change time is still `updatedMs`, else subtracts the ordered quantities from it (lines at 0 or
+   * below removed, lines added meanwhile kept).
+   */
+  removeOrdered(userId: string, removal: OrderedRemoval): Promise<RemovalResult>;
 }
 
 export interface CartStoreOptions {
@@ -53,11 +81,14 @@ export interface CartStoreOptions {
 type ScriptReply = [number, string, string, ...string[]];
 
 /** The Redis commands this store registers with `defineCommand` (EVALSHA with EVAL fallback). */
+type CartKeys = [string, string, string, string];
+
 interface CartCommands {
-  cartRead(k1: string, k2: string, k3: string): Promise<ScriptReply>;
-  cartAdd(k1: string, k2: string, k3: string, ...args: Array<string | number>): Promise<ScriptReply>;
-  cartRemove(k1: string, k2: string, k3: string, ...args: Array<string | number>): Promise<ScriptReply>;
-  cartClearIfUnchanged(k1: string, k2: string, k3: string, updatedMs: number): Promise<number>;
+  cartRead(...keys: CartKeys): Promise<ScriptReply>;
+  cartAdd(...keysAndArgs: [...CartKeys, ...Array<string | number>]): Promise<ScriptReply>;
+  cartRemove(...keysAndArgs: [...CartKeys, ...Array<string | number>]): Promise<ScriptReply>;
+  cartClearIfUnchanged(...keysAndArgs: [...CartKeys, number]): Promise<number>;
+  cartRemoveOrdered(...keysAndArgs: [...CartKeys, ...Array<string | number>]): Promise<[number, number]>;
 }
 
 /**
@@ -70,16 +101,20 @@ interface CartCommands {
 export function createCartStore(options: CartStoreOptions): CartStore {
   const { redis, keyPrefix, ttlSeconds } = options;
   const now = options.now ?? Date.now;
-  redis.defineCommand("cartRead", { numberOfKeys: 3, lua: readCartScript });
-  redis.defineCommand("cartAdd", { numberOfKeys: 3, lua: addItemScript });
-  redis.defineCommand("cartRemove", { numberOfKeys: 3, lua: removeItemScript });
-  redis.defineCommand("cartClearIfUnchanged", { numberOfKeys: 3, lua: clearIfUnchangedScript });
+  redis.defineCommand("cartRead", { numberOfKeys: 4, lua: readCartScript });
+  redis.defineCommand("cartAdd", { numberOfKeys: 4, lua: addItemScript });
+  redis.defineCommand("cartRemove", { numberOfKeys: 4, lua: removeItemScript });
+  redis.defineCommand("cartClearIfUnchanged", { numberOfKeys: 4, lua: clearIfUnchangedScript });
+  redis.defineCommand("cartRemoveOrdered", { numberOfKeys: 4, lua: removeOrderedScript });
   const commands = redis as unknown as CartCommands;
 
-  /** `{userId}` is a Redis Cluster hash tag: the three keys of one cart always share a slot. */
-  function keys(userId: string): [string, string, string] {
+  /**
+   * `{userId}` is a Redis Cluster hash tag: the four keys of one cart always share a slot. Every
+   * script gets all four, so every change refreshes the TTL of all four (see cart-scripts.ts).
+   */
+  function keys(userId: string): CartKeys {
     const base = `${keyPrefix}cart:{${userId}}`;
-    return [base, `${base}:order`, `${base}:updated`];
+    return [base, `${base}:order`, `${base}:updated`, `${base}:applied`];
   }
 
   return {
@@ -115,12 +150,33 @@ export function createCartStore(options: CartStoreOptions): CartStore {
     },
 
     async clear(userId) {
-      await redis.del(...keys(userId));
+      // The contents only: the `:applied` order ids outlive a clear, so a late retry of checkout's
+      // removal still finds its order applied and cannot take lines from the next cart.
+      await redis.del(...keys(userId).slice(0, 3));
     },
 
     async clearIfUnchanged(userId, updatedMs) {
       const outcome = await commands.cartClearIfUnchanged(...keys(userId), updatedMs);
       return outcome === 0 ? "cleared" : outcome === 1 ? "absent" : "changed";
+    },
+
+    async removeOrdered(userId, removal) {
+      const lines = removal.items.flatMap((item) => [item.productId, item.quantity]);
+      const [outcome, repeat] = await commands.cartRemoveOrdered(
+        ...keys(userId),
+        removal.orderId,
+        removal.updatedMs,
+        ttlSeconds,
+        now(),
+        ...lines,
+      );
+      const kind =
+        outcome === removalOutcome.cleared
+          ? "cleared"
+          : outcome === removalOutcome.absent
+            ? "absent"
+            : "removed";
+      return { outcome: kind, repeat: repeat === 1 };
     },
   };
 }

@@ -34,3 +34,36 @@ export function requireProductId(value: string): string {
 export function requireQuantity(value: number): number {
   return requireWholeNumber("quantity", value, { min: 1, max: cartLimits.maxQuantityPerLine });
 }
+
+/** Longest order id checkout's clear accepts (order ids are UUIDs; the bound keeps Redis fields small). */
+const maxOrderIdLength = 128;
+
+/**
+ * Checkout's part of a ClearCart request: `order_id` with the ordered `items`, or neither. Both need
+ * `update_time` (the caller passes whether it is set). Returns undefined for a plain clear. Each
+ * product must come once (the lines of one order), with a quantity 1 to 99, in canonical form.
+ */
+export function requireOrderedRemoval(
+  orderId: string,
+  items: readonly { readonly productId: string; readonly quantity: number }[],
+  hasUpdateTime: boolean,
+): { orderId: string; items: { productId: string; quantity: number }[] } | undefined {
+  if (orderId === "" && items.length === 0) return undefined;
+  if (orderId === "") throw invalidArgument("order_id", "is required with items");
+  if (orderId.length > maxOrderIdLength) {
+    throw invalidArgument("order_id", `must be at most ${maxOrderIdLength} characters`);
+  }
+  if (!hasUpdateTime) throw invalidArgument("update_time", "is required with order_id");
+  if (items.length === 0) throw invalidArgument("items", "are required with order_id");
+  if (items.length > cartLimits.maxLines) {
+    throw invalidArgument("items", `must be at most ${cartLimits.maxLines} lines`);
+  }
+  const seen = new Set<string>();
+  const lines = items.map((item) => {
+    const productId = requireProductId(item.productId);
+    if (seen.has(productId)) throw invalidArgument("items", `name product "${productId}" more than once`);
+    seen.add(productId);
+    return { productId, quantity: requireQuantity(item.quantity) };
+  });
+  return { orderId, items: lines };
+}

@@ -160,6 +160,103 @@ describe("cart service over gRPC", () => {
     await client.clearCart({ updateTime: changed?.updateTime }, options);
   });
 
+  test("ClearCart with order_id: a cart changed during checkout loses exactly the ordered quantities, once", async () => {
+    const { userId, options } = await shopper();
+    const [a, b, c, d] = [productIds[0] ?? "", productIds[1] ?? "", productIds[2] ?? "", productIds[3] ?? ""];
+    await client.addItem({ productId: a, quantity: 2 }, options);
+    const { cart: read } = await client.addItem({ productId: b, quantity: 1 }, options);
+    // Added while the order was placed: neither ordered nor to be removed.
+    const { cart: changed } = await client.addItem({ productId: c, quantity: 1 }, options);
+    const orderId = randomUUID();
+    const removal = {
+      updateTime: read?.updateTime,
+      orderId,
+      items: [
+        { productId: a, quantity: 2 },
+        { productId: b, quantity: 1 },
+      ],
+    };
+    const keys = [...cartKeys(userId), `${cartKeys(userId)[0]}:applied`];
+    for (const key of keys) await redis.expire(key, 50);
+    await client.clearCart(removal, options);
+    const { cart: after } = await client.getCart({}, options);
+    assert.deepEqual(lines(after), [`${c}x1`], "only the ordered lines went");
+    assert.ok(
+      after?.updateTime &&
+        changed?.updateTime &&
+        timestampMs(after.updateTime) > timestampMs(changed.updateTime),
+      "the removal is a change: a new update_time",
+    );
+    for (const key of keys) {
+      const ttl = await redis.ttl(key);
+      assert.ok(ttl > ttlSeconds - 60 && ttl <= ttlSeconds, `removal did not refresh ${key}: ${ttl}`);
+    }
+    // The same checkout's removal again (a retry after a lost answer): subtracts nothing more.
+    await client.addItem({ productId: a, quantity: 1 }, options);
+    await client.clearCart(removal, options);
+    assert.deepEqual(lines((await client.getCart({}, options)).cart), [`${c}x1`, `${a}x1`], "applied once");
+    // The applied order ids live as long as the cart: every change refreshes them with the rest.
+    for (const key of keys) await redis.expire(key, 50);
+    await client.addItem({ productId: b, quantity: 1 }, options);
+    for (const key of keys) {
+      const ttl = await redis.ttl(key);
+      assert.ok(ttl > ttlSeconds - 60, `add did not refresh ${key}: ${ttl}`);
+    }
+
+    // A line with more units than ordered keeps the rest; products not in the cart are ignored.
+    const other = await shopper();
+    const { cart: three } = await client.addItem({ productId: a, quantity: 3 }, other.options);
+    await client.addItem({ productId: c, quantity: 1 }, other.options);
+    const partial = {
+      updateTime: three?.updateTime,
+      orderId: randomUUID(),
+      items: [
+        { productId: a, quantity: 2 },
+        { productId: d, quantity: 4 },
+      ],
+    };
+    await client.clearCart(partial, other.options);
+    assert.deepEqual(lines((await client.getCart({}, other.options)).cart), [`${a}x1`, `${c}x1`]);
+    await client.clearCart(partial, other.options);
+    assert.deepEqual(lines((await client.getCart({}, other.options)).cart), [`${a}x1`, `${c}x1`], "once");
+  });
+
+  test("ClearCart with order_id: an unchanged cart is deleted, and a retry leaves the next cart alone", async () => {
+    const { options } = await shopper();
+    const [a, b] = [productIds[4] ?? "", productIds[5] ?? ""];
+    const { cart: read } = await client.addItem({ productId: a, quantity: 2 }, options);
+    const removal = {
+      updateTime: read?.updateTime,
+      orderId: randomUUID(),
+      items: [{ productId: a, quantity: 2 }],
+    };
+    await client.clearCart(removal, options);
+    assert.deepEqual(lines((await client.getCart({}, options)).cart), []);
+    await client.addItem({ productId: a, quantity: 1 }, options);
+    await client.addItem({ productId: b, quantity: 1 }, options);
+    await client.clearCart(removal, options); // a late retry of the same checkout
+    assert.deepEqual(lines((await client.getCart({}, options)).cart), [`${a}x1`, `${b}x1`]);
+
+    const bad = [
+      { updateTime: read?.updateTime, orderId: randomUUID() }, // no items
+      { updateTime: read?.updateTime, items: [{ productId: a, quantity: 1 }] }, // no order id
+      { orderId: randomUUID(), items: [{ productId: a, quantity: 1 }] }, // no update_time
+      {
+        updateTime: read?.updateTime,
+        orderId: randomUUID(),
+        items: [
+          { productId: a, quantity: 1 },
+          { productId: a, quantity: 1 },
+        ],
+      },
+      { updateTime: read?.updateTime, orderId: randomUUID(), items: [{ productId: a, quantity: 0 }] },
+    ];
+    for (const request of bad) {
+      assert.equal((await failure(client.clearCart(request, options)))?.code, Code.InvalidArgument);
+    }
+    assert.deepEqual(lines((await client.getCart({}, options)).cart), [`${a}x1`, `${b}x1`]);
+  });
+
   test("quantity bounds: 1..99 per request, a line never exceeds 99", async () => {
     const { options } = await shopper();
     const id = productIds[3] ?? "";

@@ -138,17 +138,22 @@ export function createOrderHandlers(deps: OrderHandlerDeps): ServiceImpl<typeof 
       }
       if (result.created) {
         try {
-          // Only the cart as ordered: one changed since it was read (an item added while this order
-          // was placed) is left as it is, instead of losing the new item with the ordered ones.
-          await cart.clearCart({ updateTime: current?.updateTime }, { headers });
+          // Only what was ordered: the cart unchanged since it was read is deleted; one changed since
+          // (an item added while this order was placed) loses exactly the ordered quantities and
+          // keeps the new item. The order id makes a retried clear subtract once.
+          await cart.clearCart(
+            {
+              updateTime: current?.updateTime,
+              orderId: order.id,
+              items: items.map((item) => ({ productId: item.productId, quantity: item.quantity })),
+            },
+            { headers },
+          );
         } catch (error) {
           // The order stands; a cart left full is an inconvenience, not an inconsistency.
-          const logger = ctx.values.get(requestLoggerKey);
-          if (ConnectError.from(error).code === Code.FailedPrecondition) {
-            logger.info({ order_id: order.id }, "the cart changed during checkout: left as it is");
-          } else {
-            logger.warn({ err: error, order_id: order.id }, "could not clear the cart");
-          }
+          ctx.values
+            .get(requestLoggerKey)
+            .warn({ err: error, order_id: order.id }, "could not clear the cart");
         }
         worker.kick(result.order.id);
       }

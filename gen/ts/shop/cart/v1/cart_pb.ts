@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/cart/v1/cart.proto.
  */
 export const file_shop_cart_v1_cart: GenFile = /*@__PURE__*/
-  fileDesc("ChdzaG9wL2NhcnQvdjEvY2FydC5wcm90bxIMc2hvcC5jYXJ0LnYxIn4KBENhcnQSFAoHdXNlcl9pZBgBIAEoCUID4EEDEioKBWl0ZW1zGAIgAygLMhYuc2hvcC5jYXJ0LnYxLkNhcnRJdGVtQgPgQQMSNAoLdXBkYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiMAoIQ2FydEl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSIQCg5HZXRDYXJ0UmVxdWVzdCIzCg9HZXRDYXJ0UmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0IkAKDkFkZEl0ZW1SZXF1ZXN0EhcKCnByb2R1Y3RfaWQYASABKAlCA+BBAhIVCghxdWFudGl0eRgCIAEoBUID4EECIjMKD0FkZEl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiLAoRUmVtb3ZlSXRlbVJlcXVlc3QSFwoKcHJvZHVjdF9pZBgBIAEoCUID4EECIjYKElJlbW92ZUl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiSAoQQ2xlYXJDYXJ0UmVxdWVzdBI0Cgt1cGRhdGVfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBASITChFDbGVhckNhcnRSZXNwb25zZTKpAwoLQ2FydFNlcnZpY2USWwoHR2V0Q2FydBIcLnNob3AuY2FydC52MS5HZXRDYXJ0UmVxdWVzdBodLnNob3AuY2FydC52MS5HZXRDYXJ0UmVzcG9uc2UiE5ACAYLT5JMCChIIL3YxL2NhcnQSYQoHQWRkSXRlbRIcLnNob3AuY2FydC52MS5BZGRJdGVtUmVxdWVzdBodLnNob3AuY2FydC52MS5BZGRJdGVtUmVzcG9uc2UiGYLT5JMCEzoBKiIOL3YxL2NhcnQvaXRlbXMSdwoKUmVtb3ZlSXRlbRIfLnNob3AuY2FydC52MS5SZW1vdmVJdGVtUmVxdWVzdBogLnNob3AuY2FydC52MS5SZW1vdmVJdGVtUmVzcG9uc2UiJpACAoLT5JMCHSobL3YxL2NhcnQvaXRlbXMve3Byb2R1Y3RfaWR9EmEKCUNsZWFyQ2FydBIeLnNob3AuY2FydC52MS5DbGVhckNhcnRSZXF1ZXN0Gh8uc2hvcC5jYXJ0LnYxLkNsZWFyQ2FydFJlc3BvbnNlIhOQAgKC0+STAgoqCC92MS9jYXJ0YgZwcm90bzM", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChdzaG9wL2NhcnQvdjEvY2FydC5wcm90bxIMc2hvcC5jYXJ0LnYxIn4KBENhcnQSFAoHdXNlcl9pZBgBIAEoCUID4EEDEioKBWl0ZW1zGAIgAygLMhYuc2hvcC5jYXJ0LnYxLkNhcnRJdGVtQgPgQQMSNAoLdXBkYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiMAoIQ2FydEl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSIQCg5HZXRDYXJ0UmVxdWVzdCIzCg9HZXRDYXJ0UmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0IkAKDkFkZEl0ZW1SZXF1ZXN0EhcKCnByb2R1Y3RfaWQYASABKAlCA+BBAhIVCghxdWFudGl0eRgCIAEoBUID4EECIjMKD0FkZEl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiLAoRUmVtb3ZlSXRlbVJlcXVlc3QSFwoKcHJvZHVjdF9pZBgBIAEoCUID4EECIjYKElJlbW92ZUl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiiwEKEENsZWFyQ2FydFJlcXVlc3QSNAoLdXBkYXRlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQESFQoIb3JkZXJfaWQYAiABKAlCA+BBARIqCgVpdGVtcxgDIAMoCzIWLnNob3AuY2FydC52MS5DYXJ0SXRlbUID4EEBIhMKEUNsZWFyQ2FydFJlc3BvbnNlMqkDCgtDYXJ0U2VydmljZRJbCgdHZXRDYXJ0Ehwuc2hvcC5jYXJ0LnYxLkdldENhcnRSZXF1ZXN0Gh0uc2hvcC5jYXJ0LnYxLkdldENhcnRSZXNwb25zZSITkAIBgtPkkwIKEggvdjEvY2FydBJhCgdBZGRJdGVtEhwuc2hvcC5jYXJ0LnYxLkFkZEl0ZW1SZXF1ZXN0Gh0uc2hvcC5jYXJ0LnYxLkFkZEl0ZW1SZXNwb25zZSIZgtPkkwITOgEqIg4vdjEvY2FydC9pdGVtcxJ3CgpSZW1vdmVJdGVtEh8uc2hvcC5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXF1ZXN0GiAuc2hvcC5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXNwb25zZSImkAICgtPkkwIdKhsvdjEvY2FydC9pdGVtcy97cHJvZHVjdF9pZH0SYQoJQ2xlYXJDYXJ0Eh4uc2hvcC5jYXJ0LnYxLkNsZWFyQ2FydFJlcXVlc3QaHy5zaG9wLmNhcnQudjEuQ2xlYXJDYXJ0UmVzcG9uc2UiE5ACAoLT5JMCCioIL3YxL2NhcnRiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * A user's shopping cart.
@@ -213,19 +213,50 @@ export const RemoveItemResponseSchema: GenMessage<RemoveItemResponse> = /*@__PUR
 /**
  * Request of CartService.ClearCart. The cart is the caller's.
  *
+ * Why checkout's removal of the ordered lines is part of ClearCart and not an RPC of its own: it is
+ * the same step ("the cart is cleared once the order is placed") with the same caller, identity and
+ * retry behaviour (IDEMPOTENT: the sidecars and clients already retry ClearCart, and the order id
+ * makes the removal safe to repeat), and a new method would need routes of its own in every sidecar.
+ * Over REST (`DELETE /v1/cart`) the fields below are query parameters; `items` cannot be given
+ * there (a repeated message is refused as a query parameter), so `order_id` is of no use over REST
+ * and a request with it but no `items` is INVALID_ARGUMENT.
+ *
  * @generated from message shop.cart.v1.ClearCartRequest
  */
 export type ClearCartRequest = Message<"shop.cart.v1.ClearCartRequest"> & {
   /**
    * Clear only a cart that is unchanged since it was read: its `Cart.update_time` as that read
-   * returned it. A cart changed since then is left as it is and the call fails with
-   * FAILED_PRECONDITION; a cart that no longer exists (cleared already, expired) succeeds. Checkout
-   * passes the time of the cart it ordered, so an item added during checkout stays in the cart.
-   * Optional; unset clears whatever the cart holds.
+   * returned it. A cart that no longer exists (cleared already, expired) succeeds. A cart changed
+   * since then is, without `order_id`, left as it is and the call fails with FAILED_PRECONDITION;
+   * with `order_id`, it loses the ordered `items` (below) and the call succeeds. Optional; unset
+   * clears whatever the cart holds.
    *
    * @generated from field: google.protobuf.Timestamp update_time = 1;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * Checkout's clear: the id of the order placed from the cart read at `update_time` (then required,
+   * with `items`). A cart unchanged since is deleted as without it; a cart changed since (a product
+   * added while the order was placed) loses exactly the ordered quantities: each of `items` is
+   * subtracted from the cart's line of that product, a line at 0 or below is removed, products not in
+   * the cart are ignored, and what was added meanwhile stays. The removal is applied at most once
+   * per order id: the cart remembers the order ids it applied (for as long as the cart lives, like
+   * its other keys), so a repeated call, a retry after a lost answer, changes nothing again and
+   * answers as the first one did. Optional; 1 to 128 characters.
+   *
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+
+  /**
+   * The lines of the order `order_id`: the products and quantities it ordered, as the cart held them
+   * at `update_time` (each product at most once, quantity 1 to 99). Required with `order_id`, not
+   * allowed without it.
+   *
+   * @generated from field: repeated shop.cart.v1.CartItem items = 3;
+   */
+  items: CartItem[];
 };
 
 /**
@@ -296,8 +327,10 @@ export const CartService: GenService<{
   },
   /**
    * Empties the caller's cart. Succeeds when the cart is already empty. Publishes
-   * `shop.cart.v1.CartCleared`. With `update_time`, empties it only if it has not changed since
-   * (checkout's clear, which must not throw away a product added while the order was placed).
+   * `shop.cart.v1.CartCleared` when the cart ends up deleted. With `update_time`, empties it only if
+   * it has not changed since (checkout's clear, which must not throw away a product added while the
+   * order was placed); with `order_id` and `items` as well, a cart changed since loses exactly the
+   * ordered quantities instead, once per order (see ClearCartRequest).
    *
    * @generated from rpc shop.cart.v1.CartService.ClearCart
    */

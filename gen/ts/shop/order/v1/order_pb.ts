@@ -440,7 +440,8 @@ export const OrderService: GenService<{
    * Checks out the caller's cart: snapshots its products with their current names and catalog
    * prices into a new PENDING order, clears the cart and starts the checkout saga. Publishes
    * `shop.order.v1.OrderPlaced`. A cart changed while the order was placed (an item added) is not
-   * cleared but left as it is, so the new item is not lost; the order holds the cart as first read.
+   * emptied: only the ordered quantities are taken out of it, so the new item stays and the ordered
+   * lines cannot be checked out again by mistake; the order holds the cart as first read.
    *
    * Idempotent by `idempotency_key` per caller: repeating a request with a key already used returns
    * the order placed the first time, in its current status, and checks out nothing. Fails with

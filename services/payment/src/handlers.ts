@@ -66,7 +66,9 @@ export function createPaymentHandlers({
         assertSameCharge(existing, userId, amount);
         return { payment: existing };
       }
-      if (await store.isVoided(orderId)) throw orderVoided();
+      // Recorded (and committed) before the provider is asked, so a crash after the provider approved
+      // still leaves a trace that a Refund turns into an owed refund; refused when the order is void.
+      if (!(await store.beginCharge(orderId, amount))) throw orderVoided();
       const decision = await provider.charge({ idempotencyKey: orderId, cardToken, amount });
       const outcome = await store.insertOnce(
         {
@@ -101,18 +103,39 @@ export function createPaymentHandlers({
       const orderId = requireUuid("order_id", req.orderId);
       // Only checked: the reason is not stored, but the contract bounds it like every caller text.
       optionalText("reason", req.reason, { maxLength: 500 });
-      const payment = await store.refund(
+      const log = ctx.values.get(requestLoggerKey);
+      const result = await store.refund(
         orderId,
-        (captured) =>
-          captured.amount
-            ? provider.refund({ idempotencyKey: orderId, amount: captured.amount })
-            : Promise.reject(new Error(`payment ${captured.id} has no amount`)),
+        async (captured) => {
+          if (!captured.amount) throw new Error(`payment ${captured.id} has no amount`);
+          const outcome = await provider.refund({ idempotencyKey: orderId, amount: captured.amount });
+          // The payment says CAPTURED, the provider holds nothing to give back: nothing is owed to the
+          // customer either way, so the payment is marked refunded, but the mismatch is worth a look.
+          if (outcome === "nothing-captured") {
+            log.warn(
+              { order_id: orderId, payment_id: captured.id },
+              "refund: the provider holds no captured charge for this captured payment",
+            );
+          }
+        },
         refundedEvent,
       );
-      if (!payment) throw new ConnectError("the order has no payment", Code.NotFound);
-      ctx.values
-        .get(requestLoggerKey)
-        .info({ order_id: orderId, payment_id: payment.id, status: PaymentStatus[payment.status] }, "refund");
+      if (result.kind === "no-payment") {
+        // No payment was recorded, so for the caller nothing was taken. With `refundOwed` a charge
+        // attempt was recorded without an outcome (its process may have died after the provider
+        // approved); the owed refund recorded with the void makes the worker ask the provider to give
+        // back whatever it captured. Left to the worker, not tried here: most often that charge is
+        // still on its way and the provider would answer "nothing captured" yet.
+        if (result.refundOwed) {
+          log.info({ order_id: orderId }, "refund found a charge attempt without a payment: refund owed");
+        }
+        throw new ConnectError("the order has no payment", Code.NotFound);
+      }
+      const { payment } = result;
+      log.info(
+        { order_id: orderId, payment_id: payment.id, status: PaymentStatus[payment.status] },
+        "refund",
+      );
       return { payment };
     },
 

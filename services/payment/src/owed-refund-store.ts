@@ -1,10 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { type Money, MoneySchema } from "@shop/gen/shop/common/v1/money_pb";
 import { and, asc, eq, isNull, lte, sql } from "drizzle-orm";
+import type { RefundOutcome } from "./card-provider.js";
 import { owedRefunds } from "./schema.js";
 import type { PaymentDb, PaymentTx } from "./store.js";
 
-/** Money the service must give back for a voided order (see `owedRefunds` in schema.ts). */
+/**
+ * Money the service must give back for a voided order, or may have to: see `owedRefunds` in schema.ts.
+ */
 export interface OwedRefund {
   readonly orderId: string;
   readonly amount: Money;
@@ -12,8 +15,13 @@ export interface OwedRefund {
 
 /** What one attempt at an owed refund came to. */
 export type OwedRefundAttempt =
-  /** The provider confirmed; the row is done. */
+  /** The provider confirmed the refund; the row is done. */
   | { readonly kind: "given-back"; readonly attempts: number }
+  /**
+   * The provider holds no captured charge under the order id (declined, or never reached it): no
+   * money moved, and the row is done with `nothing_captured` (reopened should a capture turn up).
+   */
+  | { readonly kind: "nothing-captured"; readonly attempts: number }
   /** The provider call failed; the row stays owed and is due again in `retryInMs`. */
   | {
       readonly kind: "failed";
@@ -30,14 +38,15 @@ export interface OwedRefundStore {
   /**
    * Attempts the owed refund of one order if it is still owed, due, and not being attempted
    * elsewhere: the row is locked (`FOR UPDATE SKIP LOCKED`) for the whole attempt, `giveBack` runs
-   * (the provider call), then the row is marked done, or, when `giveBack` throws, its attempts and
+   * (the provider call), then the row is marked done (with `nothing_captured` when the provider
+   * answers that nothing was captured under the key), or, when `giveBack` throws, its attempts and
    * error are recorded and its next attempt is put off by `retryDelayMs(attempts)` milliseconds.
    * Why SKIP LOCKED: replicas (and a Charge trying right away) never call the provider for the same
    * row at the same time, and none waits on a row another is already paying back.
    */
   attempt(
     orderId: string,
-    giveBack: (owed: OwedRefund) => Promise<void>,
+    giveBack: (owed: OwedRefund) => Promise<RefundOutcome>,
     retryDelayMs: (attempts: number) => number,
   ): Promise<OwedRefundAttempt>;
   /** How many refunds are still owed (for the pending gauge). */
@@ -53,17 +62,28 @@ function errorText(error: unknown): string {
 }
 
 /**
- * Records, inside the caller's transaction, that `amount` captured for `orderId` must be given
- * back. Why in the caller's transaction: the Charge that finds its order voided records the debt in
- * the same commit as that finding, before the provider is asked, so no crash or provider failure
- * can separate "the order is void" from "its money is owed". A repeat (a duplicate Charge that also
- * got the provider's approval, which is the same capture by idempotency key) records nothing more.
+ * Records, inside the caller's transaction, that `amount` captured (or possibly captured) for
+ * `orderId` must be given back. Why in the caller's transaction: the Charge that finds its order
+ * voided, and the Refund that voids an order with a charge attempt but no payment, record the debt in
+ * the same commit as the void, before the provider is asked, so no crash or provider failure can
+ * separate "the order is void" from "its money is owed".
+ *
+ * A repeat (a duplicate Charge that also got the provider's approval, which is the same capture by
+ * idempotency key, or a repeated Refund) records nothing more while the row is owed or was refunded.
+ * A row closed as "nothing captured" is reopened, due now: the provider may have given that answer
+ * while the charge was still on its way to it, and the caller now says money may be (or was) taken.
+ * Asking again is safe, since the provider dedupes refunds by the order id and answers "nothing
+ * captured" again if there is still nothing.
  */
 export async function recordOwedRefund(tx: PaymentTx, orderId: string, amount: Money): Promise<void> {
   await tx
     .insert(owedRefunds)
     .values({ orderId, currencyCode: amount.currencyCode, units: amount.units, nanos: amount.nanos })
-    .onConflictDoNothing({ target: owedRefunds.orderId });
+    .onConflictDoUpdate({
+      target: owedRefunds.orderId,
+      set: { doneAt: null, nothingCaptured: false, nextAttemptAt: sql`now()` },
+      where: sql`${owedRefunds.nothingCaptured}`,
+    });
 }
 
 /** Data access of the owed refunds over the payment service's database. */
@@ -96,8 +116,9 @@ export function createOwedRefundStore(db: PaymentDb): OwedRefundStore {
           units: row.units,
           nanos: row.nanos,
         });
+        let outcome: RefundOutcome;
         try {
-          await giveBack({ orderId, amount });
+          outcome = await giveBack({ orderId, amount });
         } catch (error) {
           const retryInMs = retryDelayMs(attempts);
           await tx
@@ -110,11 +131,12 @@ export function createOwedRefundStore(db: PaymentDb): OwedRefundStore {
             .where(eq(owedRefunds.orderId, orderId));
           return { kind: "failed", attempts, error, retryInMs };
         }
+        const nothingCaptured = outcome === "nothing-captured";
         await tx
           .update(owedRefunds)
-          .set({ attempts, doneAt: sql`now()` })
+          .set({ attempts, doneAt: sql`now()`, nothingCaptured })
           .where(eq(owedRefunds.orderId, orderId));
-        return { kind: "given-back", attempts };
+        return { kind: nothingCaptured ? "nothing-captured" : "given-back", attempts };
       });
     },
 

@@ -1,5 +1,16 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 /** Lifecycle of a payment; mirrors shop.payment.v1.PaymentStatus without the UNSPECIFIED value. */
 export const paymentStatus = pgEnum("payment_status", ["CAPTURED", "DECLINED", "REFUNDED"]);
@@ -44,7 +55,8 @@ export const voidedOrders = pgTable("voided_orders", {
 
 /**
  * Money captured at the card provider for an order that was voided while the provider was answering
- * (see `voidedOrders`), which the service must give back. Why a table: the give-back is a call to
+ * (see `voidedOrders`), which the service must give back; or money that may have been captured, for
+ * an order voided with a charge attempt but no payment (see `chargeAttempts`). Why a table: the give-back is a call to
  * the provider that can fail or be cut short by a crash; recorded in the same transaction that finds
  * the order voided, and before the provider is asked, the debt survives both, and a worker retries it
  * (with the order id as the provider's idempotency key) until `done_at` is set. Nobody else would:
@@ -64,8 +76,16 @@ export const owedRefunds = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     /** When the next attempt is due; pushed back after each failure (capped exponential backoff). */
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-    /** When the provider confirmed the refund; null while the money is still owed. */
+    /** When the provider gave a final answer; null while the money is still owed. */
     doneAt: timestamp("done_at", { withTimezone: true, precision: 3 }),
+    /**
+     * True when that final answer was "nothing captured under this key" rather than "refunded": the
+     * row came from a charge attempt whose outcome was never recorded (see `chargeAttempts`), and the
+     * charge had been declined or had never reached the provider. Such a row is reopened if a capture
+     * for the order turns up later (recordOwedRefund), because the provider may have said so while the
+     * charge was still on its way.
+     */
+    nothingCaptured: boolean("nothing_captured").notNull().default(false),
   },
   (table) => [
     // What the retry worker scans: only the rows still owed, by due time.
@@ -76,3 +96,31 @@ export const owedRefunds = pgTable(
 );
 
 export type OwedRefundRow = typeof owedRefunds.$inferSelect;
+
+/**
+ * A Charge that is about to ask the card provider: written (under the order's lock, refused when the
+ * order is voided) before the provider is called, and deleted in the transaction that records the
+ * charge's outcome (a payment, or an owed refund). Why: if the process dies after the provider approved
+ * but before anything was recorded, the money is captured under the order id and no payment says so.
+ * A Refund that then finds no payment but finds this row cannot know whether money was taken, so it
+ * records an owed refund for `amount` in the same transaction that voids the order; the provider
+ * answers the give-back with "refunded" or "nothing captured". So the rows here are exactly the charges
+ * whose outcome is not known yet (in flight, or lost to a crash). Idempotent by order id: a repeated
+ * Charge keeps the first row, whose amount the provider's idempotency key holds it to.
+ */
+export const chargeAttempts = pgTable(
+  "charge_attempts",
+  {
+    orderId: uuid("order_id").primaryKey(),
+    currencyCode: text("currency_code").notNull(),
+    units: bigint("units", { mode: "bigint" }).notNull(),
+    nanos: integer("nanos").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (table) => [
+    check("charge_attempts_currency_code_check", sql`${table.currencyCode} ~ '^[A-Z]{3}$'`),
+    check("charge_attempts_nanos_check", sql`${table.nanos} between -999999999 and 999999999`),
+  ],
+);
+
+export type ChargeAttemptRow = typeof chargeAttempts.$inferSelect;

@@ -7,7 +7,7 @@ import type { ShopEvent } from "@shop/platform/events/event-codec";
 import { and, eq, sql } from "drizzle-orm";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { recordOwedRefund } from "./owed-refund-store.js";
-import { type PaymentRow, payments, voidedOrders } from "./schema.js";
+import { chargeAttempts, type PaymentRow, payments, voidedOrders } from "./schema.js";
 
 /** The drizzle database of the payment service. */
 export type PaymentDb = PostgresJsDatabase<Record<string, unknown>>;
@@ -34,29 +34,46 @@ export type InsertOutcome =
   | { readonly kind: "payment"; readonly payment: Payment; readonly created: boolean }
   | { readonly kind: "voided"; readonly refundOwed: boolean };
 
+/**
+ * What a Refund came to: the order's payment, or none, in which case the order is now voided. With
+ * `refundOwed`, the order had a charge attempt but no payment (the provider may have captured money
+ * and the process died before recording it), and an owed refund of the attempt's amount was recorded
+ * in the same transaction as the void; the owed-refund worker asks the provider to give it back.
+ */
+export type RefundResult =
+  | { readonly kind: "payment"; readonly payment: Payment }
+  | { readonly kind: "no-payment"; readonly refundOwed: boolean };
+
 export interface PaymentStore {
   /** The payment of an order, if any. */
   findByOrder(orderId: string): Promise<Payment | undefined>;
-  /** True when a Refund reached the order before any payment existed (see `voidedOrders`). */
-  isVoided(orderId: string): Promise<boolean>;
+  /**
+   * Records that a Charge of the order is about to ask the provider for `amount` (see
+   * `chargeAttempts`), under the order's lock, and commits it before returning; false, and nothing
+   * recorded, when a Refund reached the order before any payment existed (see `voidedOrders`), in which
+   * case the provider must not be asked. Idempotent by order id: a repeat keeps the first record.
+   */
+  beginCharge(orderId: string, amount: Payment["amount"] & object): Promise<boolean>;
   /**
    * Records the outcome of a charge unless the order already has a payment, in which case the existing
    * one is returned with `created: false`, or was voided, in which case no payment is recorded but a
    * CAPTURED charge's amount is recorded as an owed refund. The UNIQUE(order_id) constraint decides
-   * the winner of concurrent duplicates; only the winner's event reaches the outbox.
+   * the winner of concurrent duplicates; only the winner's event reaches the outbox. The order's
+   * charge attempt is deleted in the same transaction: its outcome is recorded now.
    */
   insertOnce(payment: NewPayment, eventFor: (payment: Payment) => ShopEvent): Promise<InsertOutcome>;
   /**
    * Refunds the order's payment if it is CAPTURED: the row is locked, `giveBack` runs (the provider
-   * call), then the status and the event commit together. Other statuses come back unchanged;
-   * undefined when the order has no payment, and the order is then voided so that no Charge still
-   * on its way can capture money for it afterwards.
+   * call), then the status and the event commit together. Other statuses come back unchanged. When
+   * the order has no payment, the order is voided so that no Charge still on its way can capture
+   * money for it afterwards, and if a charge attempt of the order is recorded, an owed refund of its
+   * amount is recorded in the same transaction (and the attempt deleted): see `RefundResult`.
    */
   refund(
     orderId: string,
     giveBack: (payment: Payment) => Promise<void>,
     eventFor: (payment: Payment) => ShopEvent,
-  ): Promise<Payment | undefined>;
+  ): Promise<RefundResult>;
   /** A payment by id, only when it belongs to `userId` (so ids of others cannot be probed). */
   getForUser(id: string, userId: string): Promise<Payment | undefined>;
 }
@@ -104,9 +121,17 @@ export function createPaymentStore(db: PaymentDb, outbox: OutboxWriter): Payment
   return {
     findByOrder,
 
-    async isVoided(orderId) {
-      const [row] = await db.select().from(voidedOrders).where(eq(voidedOrders.orderId, orderId));
-      return row !== undefined;
+    async beginCharge(orderId, amount) {
+      return db.transaction(async (tx) => {
+        await lockOrder(tx, orderId);
+        const [voided] = await tx.select().from(voidedOrders).where(eq(voidedOrders.orderId, orderId));
+        if (voided) return false;
+        await tx
+          .insert(chargeAttempts)
+          .values({ orderId, currencyCode: amount.currencyCode, units: amount.units, nanos: amount.nanos })
+          .onConflictDoNothing({ target: chargeAttempts.orderId });
+        return true;
+      });
     },
 
     async insertOnce(payment, eventFor) {
@@ -116,6 +141,10 @@ export function createPaymentStore(db: PaymentDb, outbox: OutboxWriter): Payment
           .select()
           .from(voidedOrders)
           .where(eq(voidedOrders.orderId, payment.orderId));
+        // Either way the charge's outcome is recorded in this transaction, so its attempt is settled.
+        // Deleted rather than kept as history: the payment row (or the owed refund) carries the same
+        // facts, and `charge_attempts` then holds exactly the charges whose outcome is unknown.
+        await tx.delete(chargeAttempts).where(eq(chargeAttempts.orderId, payment.orderId));
         if (voided) {
           const captured = payment.status === PaymentStatus.CAPTURED;
           if (captured) await recordOwedRefund(tx, payment.orderId, payment.amount);
@@ -156,9 +185,27 @@ export function createPaymentStore(db: PaymentDb, outbox: OutboxWriter): Payment
         const [row] = await tx.select().from(payments).where(eq(payments.orderId, orderId)).for("update");
         if (!row) {
           await tx.insert(voidedOrders).values({ orderId }).onConflictDoNothing();
-          return undefined;
+          // A Charge asked the provider and recorded no outcome: it may still be on its way (its
+          // insertOnce will find the void and record what it took), or its process died after the
+          // provider approved. The debt is recorded now for the second case; a "nothing captured"
+          // answer closes it, and a capture recorded later reopens it (recordOwedRefund).
+          const [attempt] = await tx
+            .delete(chargeAttempts)
+            .where(eq(chargeAttempts.orderId, orderId))
+            .returning();
+          if (!attempt) return { kind: "no-payment", refundOwed: false } as const;
+          await recordOwedRefund(
+            tx,
+            orderId,
+            create(MoneySchema, {
+              currencyCode: attempt.currencyCode,
+              units: attempt.units,
+              nanos: attempt.nanos,
+            }),
+          );
+          return { kind: "no-payment", refundOwed: true } as const;
         }
-        if (row.status !== "CAPTURED") return toProto(row);
+        if (row.status !== "CAPTURED") return { kind: "payment", payment: toProto(row) } as const;
         await giveBack(toProto(row));
         const [updated] = await tx
           .update(payments)
@@ -168,7 +215,7 @@ export function createPaymentStore(db: PaymentDb, outbox: OutboxWriter): Payment
         if (!updated) throw new Error(`payment ${row.id} vanished while locked`);
         const refunded = toProto(updated);
         await outbox(tx, eventFor(refunded));
-        return refunded;
+        return { kind: "payment", payment: refunded } as const;
       });
     },
 

@@ -21,8 +21,10 @@ export async function codeOf(promise: Promise<unknown>): Promise<Code | undefine
 
 /**
  * A card provider that holds every charge until the test releases it, so a Refund can overtake the
- * charge (the race of e8564e0), then approves it. Every refund call is recorded in `refundCalls`, then
- * handed to `refund`, which may fail or hang to play a provider outage or a crash.
+ * charge (the race of e8564e0), then approves it. Every refund call is recorded in `refundCalls`; like
+ * a real provider it answers "nothing-captured" while no charge has been approved yet, and otherwise
+ * hands the call to `refund`, which may fail or hang to play a provider outage or a crash, and answers
+ * "refunded" once that resolves.
  */
 export interface HeldChargeProvider {
   readonly provider: CardProvider;
@@ -45,16 +47,20 @@ export function createHeldChargeProvider(
     arrived = resolve;
   });
   const refundCalls: RefundAttempt[] = [];
+  let captured = false;
   return {
     provider: {
       async charge() {
         arrived();
         await released;
+        captured = true;
         return { approved: true };
       },
       async refund(attempt) {
         refundCalls.push(attempt);
+        if (!captured) return "nothing-captured";
         await refund(attempt);
+        return "refunded";
       },
     },
     charging,

@@ -154,8 +154,18 @@ describe("refunds owed for charges captured after their order was voided", () =>
     assert.equal(await codeOf(client.charge(request)), Code.FailedPrecondition);
     assert.equal(held.refundCalls.length, 1);
 
-    assert.deepEqual(await service.owedRefunds.runPass(), { givenBack: 0, failed: 1, skipped: 0 });
-    assert.deepEqual(await service.owedRefunds.runPass(), { givenBack: 1, failed: 0, skipped: 0 });
+    assert.deepEqual(await service.owedRefunds.runPass(), {
+      givenBack: 0,
+      nothingCaptured: 0,
+      failed: 1,
+      skipped: 0,
+    });
+    assert.deepEqual(await service.owedRefunds.runPass(), {
+      givenBack: 1,
+      nothingCaptured: 0,
+      failed: 0,
+      skipped: 0,
+    });
     assert.deepEqual(
       givenBack.map((refund) => ({ key: refund.idempotencyKey, amount: refund.amount })),
       [{ key: orderId, amount: usd(13) }],
@@ -168,7 +178,12 @@ describe("refunds owed for charges captured after their order was voided", () =>
     assert.equal(await pendingGauge(metricsPort), "0");
 
     // Given back is final: later passes leave it alone, and still nothing was recorded as a payment.
-    assert.deepEqual(await service.owedRefunds.runPass(), { givenBack: 0, failed: 0, skipped: 0 });
+    assert.deepEqual(await service.owedRefunds.runPass(), {
+      givenBack: 0,
+      nothingCaptured: 0,
+      failed: 0,
+      skipped: 0,
+    });
     assert.equal(held.refundCalls.length, 3);
     assert.equal((await sql`select 1 from payments where order_id = ${orderId}`).length, 0);
   });
@@ -209,6 +224,7 @@ describe("refunds owed for charges captured after their order was voided", () =>
       charge: () => Promise.reject(new Error("no charges expected")),
       refund: async (attempt) => {
         givenBack.push(attempt);
+        return "refunded";
       },
     });
     // Waits for the pass the new instance ran at start, then runs one more.
@@ -268,12 +284,14 @@ describe("refunds owed for charges captured after their order was voided", () =>
           aCalls.push(idempotencyKey);
           aAtProvider.resolve();
           await aMayAnswer.promise;
+          return "refunded";
         },
       });
       const b = worker({
         charge: noCharges,
         refund: async ({ idempotencyKey }) => {
           bCalls.push(idempotencyKey);
+          return "refunded";
         },
       });
 

@@ -310,7 +310,8 @@ export const PaymentService: GenService<{
    * Idempotent by `order_id`: when the order already has a payment, that payment is returned
    * unchanged (whatever its status) and the card is not charged again. Repeating with a different
    * amount or user is FAILED_PRECONDITION. So is a Charge of an order whose Refund came first and found
-   * no payment (a charge the saga gave up on that arrives late): nothing is taken.
+   * no payment (a charge the saga gave up on that arrives late): the caller is charged nothing; money
+   * the provider captured while the Refund overtook the Charge is given back by the service itself.
    *
    * @generated from rpc shop.payment.v1.PaymentService.Charge
    */
@@ -325,8 +326,10 @@ export const PaymentService: GenService<{
    *
    * Idempotent by `order_id`: refunding a REFUNDED payment returns it unchanged. A DECLINED payment
    * is returned unchanged (nothing was taken, so nothing is refunded). NOT_FOUND when the order has
-   * no payment (nothing was charged, so a compensating caller may treat it as done); the order is then
-   * voided, so that no Charge of it still on its way can take money afterwards.
+   * no recorded payment: a compensating caller may treat it as done. The order is then voided, so that
+   * no Charge of it still on its way can take money afterwards, and any amount the provider captured
+   * for a Charge whose outcome was never recorded (the service stopped mid-call) is given back by the
+   * service.
    *
    * @generated from rpc shop.payment.v1.PaymentService.Refund
    */

@@ -1,4 +1,5 @@
 import type { Logger } from "@shop/platform/log";
+import { type RepeatingTask, repeatAfterSettled } from "@shop/platform/repeat-after-settled";
 import { backoffDelayMs, type RetryPolicy } from "@shop/platform/retry";
 import type { CardProvider } from "./card-provider.js";
 import type { OwedRefundAttempt, OwedRefundStore } from "./owed-refund-store.js";
@@ -61,7 +62,7 @@ export function createOwedRefundWorker(options: OwedRefundWorkerOptions): OwedRe
   const policy: RetryPolicy = { ...options.backoff, maxAttempts: Number.POSITIVE_INFINITY };
   const retryDelayMs = (attempts: number) => backoffDelayMs(attempts, policy, options.random);
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
+  let passes: RepeatingTask | undefined;
   let passing: Promise<unknown> = Promise.resolve();
 
   /** One attempt, logged; undefined when the database failed (the row then stays due). */
@@ -117,18 +118,13 @@ export function createOwedRefundWorker(options: OwedRefundWorkerOptions): OwedRe
     },
     runPass,
     start() {
-      const tick = () => {
-        runPass()
-          .catch((error: unknown) => logger.error({ err: error }, "owed refund pass failed"))
-          .finally(() => {
-            if (!stopped) timer = setTimeout(tick, options.scanIntervalMs);
-          });
-      };
-      tick();
+      passes = repeatAfterSettled(runPass, options.scanIntervalMs, (error) =>
+        logger.error({ err: error }, "owed refund pass failed"),
+      );
     },
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      passes?.stop();
       await passing;
     },
   };

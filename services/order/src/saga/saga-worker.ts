@@ -3,6 +3,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { OrderCancelledSchema, OrderConfirmedSchema } from "@shop/gen/shop/order/v1/events_pb";
 import { createEvent, type ShopEvent } from "@shop/platform/events/event-codec";
 import type { Logger } from "@shop/platform/log";
+import { type RepeatingTask, repeatAfterSettled } from "@shop/platform/repeat-after-settled";
 import { toProtoMoney } from "../order-proto.js";
 import type { OrderRecord, OrderStore } from "../store/order-store.js";
 import type { SagaMetrics } from "./saga-metrics.js";
@@ -71,7 +72,7 @@ export function createSagaWorker(options: SagaWorkerOptions): SagaWorker {
   const now = options.now ?? (() => new Date());
   const logger = options.logger.child({ component: "saga-worker", worker: workerId });
   const active = new Map<string, Promise<unknown>>();
-  let timer: NodeJS.Timeout | undefined;
+  let scans: RepeatingTask | undefined;
   let stopped = false;
 
   const leaseUntil = () => new Date(now().getTime() + leaseMs);
@@ -156,18 +157,13 @@ export function createSagaWorker(options: SagaWorkerOptions): SagaWorker {
     drive,
     scan,
     start() {
-      const tick = () => {
-        scan()
-          .catch((error) => logger.error({ err: error }, "saga scan failed"))
-          .finally(() => {
-            if (!stopped) timer = setTimeout(tick, options.scanIntervalMs);
-          });
-      };
-      tick();
+      scans = repeatAfterSettled(scan, options.scanIntervalMs, (error) =>
+        logger.error({ err: error }, "saga scan failed"),
+      );
     },
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      scans?.stop();
       await Promise.allSettled([...active.values()]);
     },
   };

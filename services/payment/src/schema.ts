@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   check,
@@ -11,6 +12,26 @@ import {
   timestamp,
   uuid,
 } from "drizzle-orm/pg-core";
+
+/**
+ * A `Money` in three columns, as every table of this service that holds an amount stores it: a fresh
+ * set of column builders per table (drizzle binds a builder to the one table it is spread into).
+ */
+function moneyColumns() {
+  return {
+    currencyCode: text("currency_code").notNull(),
+    units: bigint("units", { mode: "bigint" }).notNull(),
+    nanos: integer("nanos").notNull(),
+  };
+}
+
+/** The checks that keep a stored amount a valid `Money`, named after `table` like Postgres names them. */
+function moneyChecks(table: string, columns: { currencyCode: AnyPgColumn; nanos: AnyPgColumn }) {
+  return [
+    check(`${table}_currency_code_check`, sql`${columns.currencyCode} ~ '^[A-Z]{3}$'`),
+    check(`${table}_nanos_check`, sql`${columns.nanos} between -999999999 and 999999999`),
+  ];
+}
 
 /** Lifecycle of a payment; mirrors shop.payment.v1.PaymentStatus without the UNSPECIFIED value. */
 export const paymentStatus = pgEnum("payment_status", ["CAPTURED", "DECLINED", "REFUNDED"]);
@@ -25,19 +46,13 @@ export const payments = pgTable(
     id: uuid("id").primaryKey(),
     orderId: uuid("order_id").notNull().unique("payments_order_id_key"),
     userId: text("user_id").notNull(),
-    currencyCode: text("currency_code").notNull(),
-    units: bigint("units", { mode: "bigint" }).notNull(),
-    nanos: integer("nanos").notNull(),
+    ...moneyColumns(),
     status: paymentStatus("status").notNull(),
     declineReason: text("decline_reason").notNull().default(""),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (table) => [
-    index("payments_user_id_idx").on(table.userId),
-    check("payments_currency_code_check", sql`${table.currencyCode} ~ '^[A-Z]{3}$'`),
-    check("payments_nanos_check", sql`${table.nanos} between -999999999 and 999999999`),
-  ],
+  (table) => [index("payments_user_id_idx").on(table.userId), ...moneyChecks("payments", table)],
 );
 
 export type PaymentRow = typeof payments.$inferSelect;
@@ -66,9 +81,7 @@ export const owedRefunds = pgTable(
   "owed_refunds",
   {
     orderId: uuid("order_id").primaryKey(),
-    currencyCode: text("currency_code").notNull(),
-    units: bigint("units", { mode: "bigint" }).notNull(),
-    nanos: integer("nanos").notNull(),
+    ...moneyColumns(),
     /** Provider refund calls made so far, successful or not. */
     attempts: integer("attempts").notNull().default(0),
     /** Why the latest failed attempt failed; empty until one fails. */
@@ -90,8 +103,7 @@ export const owedRefunds = pgTable(
   (table) => [
     // What the retry worker scans: only the rows still owed, by due time.
     index("owed_refunds_due_idx").on(table.nextAttemptAt).where(sql`${table.doneAt} is null`),
-    check("owed_refunds_currency_code_check", sql`${table.currencyCode} ~ '^[A-Z]{3}$'`),
-    check("owed_refunds_nanos_check", sql`${table.nanos} between -999999999 and 999999999`),
+    ...moneyChecks("owed_refunds", table),
   ],
 );
 
@@ -112,15 +124,10 @@ export const chargeAttempts = pgTable(
   "charge_attempts",
   {
     orderId: uuid("order_id").primaryKey(),
-    currencyCode: text("currency_code").notNull(),
-    units: bigint("units", { mode: "bigint" }).notNull(),
-    nanos: integer("nanos").notNull(),
+    ...moneyColumns(),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (table) => [
-    check("charge_attempts_currency_code_check", sql`${table.currencyCode} ~ '^[A-Z]{3}$'`),
-    check("charge_attempts_nanos_check", sql`${table.nanos} between -999999999 and 999999999`),
-  ],
+  (table) => [...moneyChecks("charge_attempts", table)],
 );
 
 export type ChargeAttemptRow = typeof chargeAttempts.$inferSelect;

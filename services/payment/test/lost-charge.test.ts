@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { Code, createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { PaymentService } from "@shop/gen/shop/payment/v1/payment_pb";
-import { createTestTokenIssuer, type TestTokenIssuer } from "@shop/platform/auth/testing";
+import { Code } from "@connectrpc/connect";
 import { createLogger, type Logger } from "@shop/platform/log";
-import { createLogSink, createTestDatabase, type TestDatabase } from "@shop/platform/testing";
-import postgres from "postgres";
+import { createLogSink } from "@shop/platform/testing";
+import type postgres from "postgres";
 import { type CardProvider, createFakeCardProvider, type RefundAttempt } from "../src/card-provider.js";
-import { loadPaymentConfig } from "../src/config.js";
-import { type RunningPaymentService, startPaymentService } from "../src/service.js";
 import { codeOf, createHeldChargeProvider, usd } from "./overtaken-charge.js";
+import { createPaymentTestBed, type PaymentTestBed } from "./payment-test-bed.js";
 
 interface OwedRow {
   attempts: number;
@@ -25,44 +21,20 @@ interface OwedRow {
  * (neither a payment nor an owed refund): the saga's Charge fails, and it compensates with Refund.
  */
 describe("a charge attempt the service never recorded an outcome for", () => {
-  let database: TestDatabase;
+  let bed: PaymentTestBed;
   let sql: postgres.Sql;
-  let issuer: TestTokenIssuer;
-  const running: RunningPaymentService[] = [];
 
   before(async () => {
-    database = await createTestDatabase({ prefix: "payment_lost" });
-    sql = postgres(database.url, { max: 2, onnotice: () => {} });
-    issuer = await createTestTokenIssuer();
+    bed = await createPaymentTestBed("payment_lost");
+    sql = bed.sql;
   });
 
   after(async () => {
-    for (const service of running) await service.shutdown();
-    await sql?.end({ timeout: 5 });
-    await database?.drop();
+    await bed?.close();
   });
 
-  /** A service whose worker runs a pass at start and then only when a test asks. */
-  async function startService(provider: CardProvider, logger?: Logger) {
-    const config = loadPaymentConfig({
-      PORT: "1",
-      DATABASE_URL: database.url,
-      LOG_LEVEL: "silent",
-      OWED_REFUND_SCAN_INTERVAL_MS: "1h",
-      OWED_REFUND_RETRY_BASE_MS: "1",
-      OWED_REFUND_RETRY_MAX_MS: "1",
-    });
-    const service = await startPaymentService(
-      { ...config, PORT: 0 },
-      { verifier: issuer.verifier, provider, ...(logger ? { logger } : {}) },
-    );
-    running.push(service);
-    const client = createClient(
-      PaymentService,
-      createGrpcTransport({ baseUrl: `http://127.0.0.1:${service.port}` }),
-    );
-    return { service, client };
-  }
+  const startService = (provider: CardProvider, logger?: Logger) =>
+    bed.startService(provider, logger ? { logger } : {});
 
   async function owedRow(orderId: string): Promise<OwedRow | undefined> {
     const [row] = await sql<OwedRow[]>`

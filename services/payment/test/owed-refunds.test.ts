@@ -1,20 +1,17 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { Code, createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { PaymentService } from "@shop/gen/shop/payment/v1/payment_pb";
-import { createTestTokenIssuer, type TestTokenIssuer } from "@shop/platform/auth/testing";
+import { Code } from "@connectrpc/connect";
 import { createLogger, type Logger } from "@shop/platform/log";
 import { createPostgres, migrate, type Postgres } from "@shop/platform/postgres";
-import { createLogSink, createTestDatabase, freePort, type TestDatabase } from "@shop/platform/testing";
-import postgres from "postgres";
+import { createLogSink, freePort } from "@shop/platform/testing";
+import type postgres from "postgres";
 import type { CardProvider, RefundAttempt } from "../src/card-provider.js";
-import { loadPaymentConfig } from "../src/config.js";
 import { createOwedRefundStore, recordOwedRefund } from "../src/owed-refund-store.js";
 import { createOwedRefundWorker, type OwedRefundWorkerOptions } from "../src/owed-refund-worker.js";
-import { migrationsFolder, type RunningPaymentService, startPaymentService } from "../src/service.js";
+import { migrationsFolder } from "../src/service.js";
 import { codeOf, createHeldChargeProvider, overtakeCharge, usd } from "./overtaken-charge.js";
+import { createPaymentTestBed, type PaymentTestBed } from "./payment-test-bed.js";
 
 interface OwedRow {
   attempts: number;
@@ -45,54 +42,20 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 describe("refunds owed for charges captured after their order was voided", () => {
-  let database: TestDatabase;
+  let bed: PaymentTestBed;
   let sql: postgres.Sql;
-  let issuer: TestTokenIssuer;
-  const running: RunningPaymentService[] = [];
 
   before(async () => {
-    database = await createTestDatabase({ prefix: "payment_owed" });
-    sql = postgres(database.url, { max: 2, onnotice: () => {} });
-    issuer = await createTestTokenIssuer();
+    bed = await createPaymentTestBed("payment_owed");
+    sql = bed.sql;
   });
 
   after(async () => {
-    for (const service of running) await service.shutdown();
-    await sql?.end({ timeout: 5 });
-    await database?.drop();
+    await bed?.close();
   });
 
-  /**
-   * A payment service over the test database whose worker only runs when a test calls a pass (the
-   * first one at start excepted), and whose backoff is zero so a failed refund is due again at once.
-   */
-  async function startService(
-    provider: CardProvider,
-    options: { logger?: Logger; metricsPort?: number } = {},
-  ) {
-    const config = loadPaymentConfig({
-      PORT: "1",
-      DATABASE_URL: database.url,
-      LOG_LEVEL: "silent",
-      OWED_REFUND_SCAN_INTERVAL_MS: "1h",
-      OWED_REFUND_RETRY_BASE_MS: "1",
-      OWED_REFUND_RETRY_MAX_MS: "1",
-    });
-    const service = await startPaymentService(
-      {
-        ...config,
-        PORT: 0,
-        ...(options.metricsPort === undefined ? {} : { METRICS_PORT: options.metricsPort }),
-      },
-      { verifier: issuer.verifier, provider, ...(options.logger ? { logger: options.logger } : {}) },
-    );
-    running.push(service);
-    const client = createClient(
-      PaymentService,
-      createGrpcTransport({ baseUrl: `http://127.0.0.1:${service.port}` }),
-    );
-    return { service, client };
-  }
+  const startService = (provider: CardProvider, options: { logger?: Logger; metricsPort?: number } = {}) =>
+    bed.startService(provider, options);
 
   async function owedRow(orderId: string): Promise<OwedRow | undefined> {
     const [row] = await sql<OwedRow[]>`
@@ -243,7 +206,7 @@ describe("refunds owed for charges captured after their order was voided", () =>
 
     before(async () => {
       pg = createPostgres({
-        url: database.url,
+        url: bed.database.url,
         logger: createLogger({ service: "payment", level: "silent" }),
       });
       // Migrated here too, so these tests also run alone (--test-name-pattern).

@@ -15,7 +15,7 @@ import { type EdgeConfig, upstreamUrls } from "./config.js";
 import { type Contracts, loadContractsFile } from "./descriptors.js";
 import { createGateway } from "./gateway.js";
 import { createClientErrorHandler } from "./http/client-error.js";
-import { createConnectMethodHandler } from "./http/connect-method.js";
+import { createConnectMethodHandler, servedMethods } from "./http/connect-method.js";
 import { createCors } from "./http/cors.js";
 import { HttpError, writeError } from "./http/error-response.js";
 import { createHttpMetrics } from "./http/http-metrics.js";
@@ -205,7 +205,10 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
   });
 
   server.on("clientError", createClientErrorHandler(logger));
-  server.on("connect", createConnectMethodHandler(logger));
+  server.on(
+    "connect",
+    createConnectMethodHandler(logger, servedMethods(routes.routes.map((route) => route.httpMethod))),
+  );
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, trace: Context) {
     if (lacksHost(req)) {

@@ -391,7 +391,8 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     );
     assert.equal(res.status, 405);
     assert.equal(res.headers.get("connection"), "close");
-    assert.match(res.headers.get("allow") ?? "", /\bGET\b/);
+    // The contracts route GET, POST, PUT, PATCH and DELETE; HEAD and OPTIONS are served on every path.
+    assert.equal(res.headers.get("allow"), "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
     const body = JSON.parse(res.body) as { code: string; message: string; requestId: string };
     assert.equal(body.code, "method_not_allowed");
     assert.match(body.message, /CONNECT/);

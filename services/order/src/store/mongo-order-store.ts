@@ -157,6 +157,14 @@ export async function createMongoOrderStore(options: MongoOrderStoreOptions): Pr
     return doc ? toRecord(doc) : undefined;
   }
 
+  async function getByIdempotencyKey(
+    userId: string,
+    idempotencyKey: string,
+  ): Promise<OrderRecord | undefined> {
+    const doc = await orders.findOne({ userId, idempotencyKey });
+    return doc ? toRecord(doc) : undefined;
+  }
+
   /** One attempt of `create`; undefined when the cart version's holder was cancelled meanwhile. */
   async function createOnce(order: NewOrder, event: ShopEvent): Promise<CreateResult | undefined> {
     const doc: OrderDocument = {
@@ -189,9 +197,9 @@ export async function createMongoOrderStore(options: MongoOrderStoreOptions): Pr
       }
       if (!isDuplicateKeyOf(error, "idempotencyKey")) throw error;
     }
-    const existing = await orders.findOne({ userId: order.userId, idempotencyKey: order.idempotencyKey });
+    const existing = await getByIdempotencyKey(order.userId, order.idempotencyKey);
     if (!existing) throw new Error("order vanished after an idempotency-key conflict");
-    return { order: toRecord(existing), created: false, conflict: "idempotency-key" };
+    return { order: existing, created: false, conflict: "idempotency-key" };
   }
 
   return {
@@ -201,10 +209,7 @@ export async function createMongoOrderStore(options: MongoOrderStoreOptions): Pr
 
     get,
 
-    async getByIdempotencyKey(userId, idempotencyKey) {
-      const doc = await orders.findOne({ userId, idempotencyKey });
-      return doc ? toRecord(doc) : undefined;
-    },
+    getByIdempotencyKey,
 
     async listByUser(userId, { limit, after }) {
       const filter = after

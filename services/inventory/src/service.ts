@@ -16,6 +16,7 @@ import { createProductCatalog, type ProductCatalog } from "./catalog.js";
 import type { InventoryConfig } from "./config.js";
 import { startInventoryEventRelay } from "./events.js";
 import { createInventoryHandlers } from "./handlers.js";
+import { createReleaseMarkerPurge } from "./release-marker-purge.js";
 import { createInventoryStore } from "./store.js";
 
 const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
@@ -41,9 +42,9 @@ export interface RunningInventoryService {
 /**
  * Starts the inventory service: migrates its database (stock, reservations and the platform's outbox
  * tables), starts the outbox relay when NATS_URL is set, builds the product-service client SetStock
- * checks products with when PRODUCT_URL is set, then serves InventoryService on the platform
- * runtime with authentication on. One entry point for main.ts, tests and `npm start`, so all three
- * run exactly the same wiring.
+ * checks products with when PRODUCT_URL is set, serves InventoryService on the platform runtime with
+ * authentication on, then starts the purge of expired release markers. One entry point for main.ts,
+ * tests and `npm start`, so all three run exactly the same wiring.
  */
 export async function startInventoryService(
   config: InventoryConfig,
@@ -83,6 +84,14 @@ export async function startInventoryService(
       catalog = createProductCatalog(products.client(ProductService), logger);
     }
     const store = createInventoryStore(pg.db, (tx, event) => writeOutbox(tx, event));
+    const releaseMarkers = createReleaseMarkerPurge({
+      store,
+      logger,
+      retentionMs: config.RELEASE_MARKER_RETENTION_MS,
+      intervalMs: config.RELEASE_MARKER_PURGE_INTERVAL_MS,
+    });
+    // Stops before the pool closes, so a pass in flight finishes its batch.
+    resources.defer(() => releaseMarkers.stop());
     const runtime = await startServiceRuntime({
       name: "inventory",
       port: config.PORT,
@@ -96,6 +105,8 @@ export async function startInventoryService(
       onShutdown: [() => resources.close()],
       logger,
     });
+    // The first pass at once: markers that expired while no inventory process ran go now.
+    releaseMarkers.start();
     return { port: runtime.port, logger, shutdown: () => runtime.shutdown() };
   });
 }

@@ -5,7 +5,7 @@ import {
   StockReservedSchema,
 } from "@shop/gen/shop/inventory/v1/events_pb";
 import { createEvent, type ShopEvent } from "@shop/platform/events/event-codec";
-import { and, eq, gte, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { type ReservationStatusValue, reservationItems, reservations, stock } from "./schema.js";
 
@@ -57,6 +57,12 @@ export interface InventoryStore {
   reserve(input: ReserveInput): Promise<ReserveResult>;
   commit(reservationId: string): Promise<TransitionResult>;
   release(reservationId: string): Promise<TransitionResult>;
+  /**
+   * Deletes up to `limit` marker rows of ids released before they were reserved (see
+   * `releasedFirstOrderId`) that were written before `before`, in one statement; returns how many.
+   * Real reservations are never touched. Markers locked by a release running now are skipped.
+   */
+  purgeReleaseMarkers(before: Date, limit: number): Promise<number>;
 }
 
 type Db = PostgresJsDatabase<Record<string, unknown>>;
@@ -77,6 +83,15 @@ export type RecordEvent = (tx: Tx, event: ShopEvent) => Promise<unknown>;
  * otherwise land afterwards and hold the units for a cancelled order forever. Releasing an unknown id
  * therefore claims the id with this marker, and a later reserve of it reserves nothing. Real
  * reservations always have an order id (ReserveStock requires one), so the empty one cannot clash.
+ *
+ * A marker only has to outlive the calls that could still bring that reserve, so the service deletes
+ * markers older than RELEASE_MARKER_RETENTION_MS (`purgeReleaseMarkers`, run by
+ * release-marker-purge.ts); without that the table would grow with every compensated timeout. Past
+ * the retention no ReserveStock of the id can still arrive: every caller's deadline (the saga's
+ * SAGA_STEP_TIMEOUT_MS, 5 s by default; the platform client's 2 s; the sidecar routes' few seconds)
+ * and the server's own 5-minute cap on any deadline are far shorter than the retention (24 h by
+ * default, at least 1 h), and the saga compensates only after its reserve calls have failed and never
+ * reserves again once compensating. After a purge the id is free again, as if never used.
  */
 const releasedFirstOrderId = "";
 
@@ -247,6 +262,30 @@ export function createInventoryStore(db: Db, recordEvent: RecordEvent): Inventor
 
     commit: (reservationId) => transition(reservationId, "COMMITTED"),
     release: (reservationId) => transition(reservationId, "RELEASED"),
+
+    async purgeReleaseMarkers(before, limit) {
+      // One bounded statement, so a purge never holds many row locks for long. SKIP LOCKED: a marker
+      // that a repeated release holds right now is left for the next pass rather than waited for.
+      // No index of its own: markers all sit under one key of reservations_order_id_idx (order_id
+      // = ''), and they are rare, so the index finds them without reading any real reservation.
+      const due = db
+        .select({ id: reservations.id })
+        .from(reservations)
+        .where(
+          and(
+            eq(reservations.orderId, releasedFirstOrderId),
+            eq(reservations.status, "RELEASED"),
+            lt(reservations.createdAt, before),
+          ),
+        )
+        .limit(limit)
+        .for("update", { skipLocked: true });
+      const deleted = await db
+        .delete(reservations)
+        .where(inArray(reservations.id, due))
+        .returning({ id: reservations.id });
+      return deleted.length;
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import type { OrderService } from "@shop/gen/shop/order/v1/order_pb";
 import type { ProductService } from "@shop/gen/shop/product/v1/product_pb";
 import { requireIdentity } from "@shop/platform/auth/identity";
 import { createEvent } from "@shop/platform/events/event-codec";
+import { requireIdempotencyKey } from "@shop/platform/idempotency-key";
 import { invalidArgument } from "@shop/platform/invalid-argument";
 import { resolvePageSize } from "@shop/platform/page-size";
 import { requestLoggerKey, traceHeaders } from "@shop/platform/request-context";
@@ -17,12 +18,7 @@ import { decodePageToken, encodePageToken } from "./page-token.js";
 import { customerCancel } from "./saga/saga-transitions.js";
 import type { SagaWorker } from "./saga/saga-worker.js";
 import type { NewOrder, OrderLine, OrderRecord, OrderStore } from "./store/order-store.js";
-import {
-  requireAddress,
-  requireCancelReason,
-  requireCardToken,
-  requireIdempotencyKey,
-} from "./validation.js";
+import { requireAddress, requireCancelReason, requireCardToken } from "./validation.js";
 
 export interface OrderHandlerDeps {
   readonly store: OrderStore;

@@ -4,17 +4,6 @@ import { optionalText, requiredText } from "@shop/platform/text-fields";
 import { looksLikeCardNumber } from "./card-number.js";
 import type { ShippingAddress } from "./store/order-store.js";
 
-const printableAscii = /^[\x21-\x7e][\x20-\x7e]*$/;
-
-/** The idempotency key rule of the proto: 1 to 128 printable ASCII characters. */
-export function requireIdempotencyKey(value: string): string {
-  if (value === "")
-    throw invalidArgument("idempotency_key", "is required (over REST: the Idempotency-Key header)");
-  if (value.length > 128) throw invalidArgument("idempotency_key", "must be at most 128 characters");
-  if (!printableAscii.test(value)) throw invalidArgument("idempotency_key", "must be printable ASCII");
-  return value;
-}
-
 /**
  * A card token must be present and must not be a raw card number; beyond that its validity is the
  * payment provider's call. Why refuse card numbers here: the proto promises they are never accepted,

@@ -229,6 +229,50 @@ describe("REST journey through the edge", { timeout: 120_000 }, () => {
     assert.deepEqual(after.body.cart?.items ?? [], []);
   });
 
+  it("applies a retried POST /v1/cart/items or /v1/products with the same Idempotency-Key once", async () => {
+    const openapi = await api("GET", "/openapi.json");
+    for (const path of ["/v1/cart/items", "/v1/products"]) {
+      const parameters: Array<{ name: string; in: string }> = openapi.body.paths[path].post.parameters ?? [];
+      assert.ok(
+        parameters.some((p) => p.in === "header" && p.name === "Idempotency-Key"),
+        `${path} lists the Idempotency-Key header`,
+      );
+    }
+
+    const shopper = await newShopper("retry");
+    const plate = await createProduct(`Plate ${run}`, 6);
+    const addPlates = (key: string) =>
+      api("POST", "/v1/cart/items", {
+        token: shopper.token,
+        headers: { "Idempotency-Key": key },
+        body: { productId: plate, quantity: 2 },
+      });
+    const first = await addPlates(`add-${run}`);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const retried = await addPlates(`add-${run}`);
+    assert.equal(retried.status, 200, JSON.stringify(retried.body));
+    assert.deepEqual(retried.body.cart.items, [{ productId: plate, quantity: 2 }], "the retry added nothing");
+    const another = await addPlates(`another-add-${run}`);
+    assert.deepEqual(another.body.cart.items, [{ productId: plate, quantity: 4 }], "another key adds again");
+    const cart = await api("GET", "/v1/cart", { token: shopper.token });
+    assert.deepEqual(cart.body.cart.items, [{ productId: plate, quantity: 4 }]);
+
+    const bowl = {
+      product: { name: `Bowl ${run}`, price: { currencyCode: "EUR", units: 8, nanos: 0 } },
+    };
+    const createBowl = (key: string) =>
+      api("POST", "/v1/products", { token: adminToken, headers: { "Idempotency-Key": key }, body: bowl });
+    const created = await createBowl(`bowl-${run}`);
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const again = await createBowl(`bowl-${run}`);
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.product.id, created.body.product.id, "the retry answers the first product");
+    const second = await createBowl(`bowl-2-${run}`);
+    assert.notEqual(second.body.product.id, created.body.product.id);
+    const listed = await api("GET", `/v1/products?${new URLSearchParams({ query: `Bowl ${run}` })}`);
+    assert.equal(listed.body.products.length, 2, JSON.stringify(listed.body));
+  });
+
   it("answers 401 with a JSON error when a user route is called without a token or with a bad one", async () => {
     assertError(await api("GET", "/v1/users/me"), 401, "unauthenticated");
     assertError(await api("GET", "/v1/cart"), 401, "unauthenticated");

@@ -78,11 +78,12 @@ describe("OpenAPI document", () => {
     assert.deepEqual(Object.keys(update.properties ?? {}), Object.keys(product.properties ?? {}));
     assert.equal(update.properties?.createTime?.readOnly, true);
 
-    // POST /v1/products (body "*"): CreateProductRequest.product is still the whole Product.
+    // POST /v1/products (body "*"): CreateProductRequest without idempotency_key (the Idempotency-Key
+    // header), whose `product` is still the whole Product.
     const create = bodyOf(doc.paths["/v1/products"]?.post);
-    assert.equal(create.$ref, "#/components/schemas/shop.product.v1.CreateProductRequest");
-    const createRequest = doc.components.schemas["shop.product.v1.CreateProductRequest"] as BodySchema;
-    assert.equal(createRequest.properties?.product?.$ref, "#/components/schemas/shop.product.v1.Product");
+    assert.deepEqual(Object.keys(create.properties ?? {}), ["product"]);
+    assert.deepEqual(create.required, ["product"]);
+    assert.equal(create.properties?.product?.$ref, "#/components/schemas/shop.product.v1.Product");
   });
 
   it("documents idempotency_key as the Idempotency-Key header, not as a body field", () => {
@@ -100,5 +101,21 @@ describe("OpenAPI document", () => {
     assert.ok(!("idempotencyKey" in body.properties));
     assert.ok(!(body.required ?? []).includes("idempotencyKey"));
     assert.deepEqual(body.required, ["payment", "shippingAddress"]);
+  });
+
+  it("lists an optional Idempotency-Key header for AddItem and CreateProduct, whose keys are optional", () => {
+    for (const path of ["/v1/cart/items", "/v1/products"]) {
+      const post = doc.paths[path]?.post as {
+        parameters?: Array<{ name: string; in: string; required: boolean }>;
+        requestBody: { content: { "application/json": { schema: { properties?: object; $ref?: string } } } };
+      };
+      assert.deepEqual(
+        (post.parameters ?? []).map((p) => `${p.in}:${p.name}:${p.required}`),
+        ["header:Idempotency-Key:false"],
+        path,
+      );
+      const body = post.requestBody.content["application/json"].schema;
+      assert.ok(body.properties && !("idempotencyKey" in body.properties), `${path}: not a body field`);
+    }
   });
 });

@@ -1,14 +1,18 @@
 /**
- * Lua scripts that change a cart atomically in Redis. A cart is four keys sharing the hash tag
+ * Lua scripts that change a cart atomically in Redis. A cart is six keys sharing the hash tag
  * `{userId}` (so they live on one Redis Cluster slot and one script may touch them all):
  *
- * - KEYS[1] `cart:{userId}`          hash: product id → quantity (the cart itself)
- * - KEYS[2] `cart:{userId}:order`    sorted set: product id → position when first added
- * - KEYS[3] `cart:{userId}:updated`  string: time of the last change, epoch milliseconds
- * - KEYS[4] `cart:{userId}:applied`  hash: order id → outcome of checkout's removal of its lines
+ * - KEYS[1] `cart:{userId}`             hash: product id → quantity (the cart itself)
+ * - KEYS[2] `cart:{userId}:order`       sorted set: product id → position when first added
+ * - KEYS[3] `cart:{userId}:updated`     string: time of the last change, epoch milliseconds
+ * - KEYS[4] `cart:{userId}:applied`     hash: order id → outcome of checkout's removal of its lines
  *   (so a repeated removal changes nothing again); not part of the contents: clearing keeps it
+ * - KEYS[5] `cart:{userId}:added`       hash: AddItem idempotency key → `productId quantity` it added
+ *   (so a repeated add changes nothing again); like `:applied`, not contents: clearing keeps it
+ * - KEYS[6] `cart:{userId}:added:order` sorted set: idempotency key → its place in recording order,
+ *   so only the most recent keys are kept (a user cannot grow the cart's memory without bound)
  *
- * Every write sets the same TTL on all four keys, so they expire together after inactivity, and
+ * Every write sets the same TTL on all six keys, so they expire together after inactivity, and
  * a change time later than the last one even within one millisecond (or after the clock stepped
  * back): the order service takes it as the cart's version, so two different contents of one cart
  * never share it. Clearing or expiry deletes the keys, so a new cart starts from the clock again.
@@ -34,25 +38,42 @@ local function touch(ttl, now)
   local changed = tonumber(now)
   if changed <= previous then changed = previous + 1 end
   redis.call('SET', KEYS[3], changed)
-  for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
+  for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ttl) end
 end
 `;
 
-/** Status codes in a snapshot's first element. */
-export const scriptStatus = { ok: 0, quantityExceeded: 1, tooManyLines: 2 } as const;
+/**
+ * Status codes in a snapshot's first element. `repeat`: the idempotency key was applied already by
+ * the same add (nothing changed); `keyReused`: it was applied by another add (detail = what that one
+ * added, `productId quantity`; nothing changed).
+ */
+export const scriptStatus = { ok: 0, quantityExceeded: 1, tooManyLines: 2, repeat: 3, keyReused: 4 } as const;
 
 /** Returns the cart unchanged. */
 export const readCartScript = `${snapshot}
 return snapshot(0, 0)`;
 
 /**
- * ARGV: productId, quantity to add, max quantity per line, max lines, ttl seconds, now ms.
+ * ARGV: productId, quantity to add, max quantity per line, max lines, ttl seconds, now ms,
+ * idempotency key ('' for none), max idempotency keys kept.
  * Adds to the existing line; refuses (changing nothing) when the line would exceed the maximum
  * quantity (detail = current quantity) or a new line would exceed the maximum lines.
+ *
+ * With a key: a key already recorded changes nothing and answers `repeat` (same product and
+ * quantity) or `keyReused` (another add). Otherwise an applied add records the key with what it
+ * added, in this same script, so two concurrent calls with one key cannot both add; a refused add
+ * records nothing. Beyond the maximum, the keys recorded longest ago are forgotten.
  */
 export const addItemScript = `${snapshot}
 local id = ARGV[1]
 local add, maxQuantity, maxLines = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local key, maxKeys = ARGV[7], tonumber(ARGV[8])
+local request = id .. ' ' .. ARGV[2]
+if key ~= '' then
+  local recorded = redis.call('HGET', KEYS[5], key)
+  if recorded == request then return snapshot(3, 0) end
+  if recorded then return snapshot(4, recorded) end
+end
 local current = tonumber(redis.call('HGET', KEYS[1], id) or '0')
 if current == 0 and redis.call('HLEN', KEYS[1]) >= maxLines then return snapshot(2, maxLines) end
 if current + add > maxQuantity then return snapshot(1, current) end
@@ -62,6 +83,16 @@ if current == 0 then
   local position = 1
   if last[2] then position = tonumber(last[2]) + 1 end
   redis.call('ZADD', KEYS[2], position, id)
+end
+if key ~= '' then
+  redis.call('HSET', KEYS[5], key, request)
+  local newest = redis.call('ZRANGE', KEYS[6], -1, -1, 'WITHSCORES')
+  redis.call('ZADD', KEYS[6], (tonumber(newest[2]) or 0) + 1, key)
+  local excess = redis.call('ZCARD', KEYS[6]) - maxKeys
+  if excess > 0 then
+    local forgotten = redis.call('ZPOPMIN', KEYS[6], excess)
+    for i = 1, #forgotten, 2 do redis.call('HDEL', KEYS[5], forgotten[i]) end
+  end
 end
 touch(ARGV[5], ARGV[6])
 return snapshot(0, current + add)`;

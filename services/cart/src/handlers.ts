@@ -2,6 +2,7 @@ import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { CartService } from "@shop/gen/shop/cart/v1/cart_pb";
 import { requireIdentity } from "@shop/platform/auth/identity";
+import { optionalIdempotencyKey } from "@shop/platform/idempotency-key";
 import { traceHeaders } from "@shop/platform/request-context";
 import type { Catalog } from "./catalog.js";
 import type { CartEvents } from "./events.js";
@@ -39,11 +40,18 @@ export function createCartHandlers(
       const { userId } = requireIdentity(context);
       const requested = requireProductId(request.productId);
       const quantity = requireQuantity(request.quantity);
+      const idempotencyKey = optionalIdempotencyKey(request.idempotencyKey);
       const productId = await catalog.requireProduct(requested, traceHeaders(context.values));
-      const result = await store.add(userId, productId, quantity);
+      const result = await store.add(userId, productId, quantity, idempotencyKey);
       switch (result.kind) {
         case "added":
+        case "repeat":
           return { cart: toProto(userId, result.cart) };
+        case "key-reused":
+          throw new ConnectError(
+            `idempotency_key was already used on this cart to add ${result.first.quantity} of product "${result.first.productId}"; it adds nothing else: send a new key for a different add`,
+            Code.FailedPrecondition,
+          );
         case "quantity-exceeded":
           throw new ConnectError(
             `cart already holds ${result.current} of product "${productId}"; adding ${quantity} would exceed ${cartLimits.maxQuantityPerLine}`,

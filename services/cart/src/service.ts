@@ -86,6 +86,7 @@ export async function startCartService(
       ttlSeconds: config.CART_TTL_SECONDS,
       maxQuantityPerLine: cartLimits.maxQuantityPerLine,
       maxLines: cartLimits.maxLines,
+      maxIdempotencyKeys: cartLimits.maxIdempotencyKeys,
     });
     const available = withRedisAvailability(store, logger);
     const catalog = createCatalog(products.client(ProductService), logger);

@@ -21,9 +21,15 @@ export interface StoredCart {
   readonly updatedMs: number | undefined;
 }
 
-/** Outcome of AddItem: business refusals are values, so the handler picks the error code. */
+/**
+ * Outcome of AddItem: business refusals are values, so the handler picks the error code. "repeat":
+ * the idempotency key was applied already by the same add; "key-reused": by another add, `first`
+ * (product and quantity). Neither changed anything; `cart` is the cart as it is now.
+ */
 export type AddResult =
   | { readonly kind: "added"; readonly cart: StoredCart }
+  | { readonly kind: "repeat"; readonly cart: StoredCart }
+  | { readonly kind: "key-reused"; readonly first: CartLine; readonly cart: StoredCart }
   | { readonly kind: "quantity-exceeded"; readonly current: number; readonly cart: StoredCart }
   | { readonly kind: "too-many-lines"; readonly cart: StoredCart };
 
@@ -50,7 +56,11 @@ export interface RemovalResult {
 /** Data access of the cart service. Every method is one atomic Redis operation. */
 export interface CartStore {
   get(userId: string): Promise<StoredCart>;
-  add(userId: string, productId: string, quantity: number): Promise<AddResult>;
+  /**
+   * Adds to the product's line. With `idempotencyKey`, at most once per key and cart: the key is
+   * checked and recorded in the same atomic step as the add.
+   */
+  add(userId: string, productId: string, quantity: number, idempotencyKey?: string): Promise<AddResult>;
   remove(userId: string, productId: string): Promise<StoredCart>;
   clear(userId: string): Promise<void>;
   /**
@@ -74,6 +84,8 @@ export interface CartStoreOptions {
   readonly ttlSeconds: number;
   readonly maxQuantityPerLine: number;
   readonly maxLines: number;
+  /** AddItem idempotency keys remembered per cart; older ones are forgotten (see cart-scripts.ts). */
+  readonly maxIdempotencyKeys: number;
   /** Clock, for tests. */
   readonly now?: () => number;
 }
@@ -81,7 +93,7 @@ export interface CartStoreOptions {
 type ScriptReply = [number, string, string, ...string[]];
 
 /** The Redis commands this store registers with `defineCommand` (EVALSHA with EVAL fallback). */
-type CartKeys = [string, string, string, string];
+type CartKeys = [string, string, string, string, string, string];
 
 interface CartCommands {
   cartRead(...keys: CartKeys): Promise<ScriptReply>;
@@ -101,20 +113,27 @@ interface CartCommands {
 export function createCartStore(options: CartStoreOptions): CartStore {
   const { redis, keyPrefix, ttlSeconds } = options;
   const now = options.now ?? Date.now;
-  redis.defineCommand("cartRead", { numberOfKeys: 4, lua: readCartScript });
-  redis.defineCommand("cartAdd", { numberOfKeys: 4, lua: addItemScript });
-  redis.defineCommand("cartRemove", { numberOfKeys: 4, lua: removeItemScript });
-  redis.defineCommand("cartClearIfUnchanged", { numberOfKeys: 4, lua: clearIfUnchangedScript });
-  redis.defineCommand("cartRemoveOrdered", { numberOfKeys: 4, lua: removeOrderedScript });
+  redis.defineCommand("cartRead", { numberOfKeys: 6, lua: readCartScript });
+  redis.defineCommand("cartAdd", { numberOfKeys: 6, lua: addItemScript });
+  redis.defineCommand("cartRemove", { numberOfKeys: 6, lua: removeItemScript });
+  redis.defineCommand("cartClearIfUnchanged", { numberOfKeys: 6, lua: clearIfUnchangedScript });
+  redis.defineCommand("cartRemoveOrdered", { numberOfKeys: 6, lua: removeOrderedScript });
   const commands = redis as unknown as CartCommands;
 
   /**
-   * `{userId}` is a Redis Cluster hash tag: the four keys of one cart always share a slot. Every
-   * script gets all four, so every change refreshes the TTL of all four (see cart-scripts.ts).
+   * `{userId}` is a Redis Cluster hash tag: the six keys of one cart always share a slot. Every
+   * script gets all six, so every change refreshes the TTL of all six (see cart-scripts.ts).
    */
   function keys(userId: string): CartKeys {
     const base = `${keyPrefix}cart:{${userId}}`;
-    return [base, `${base}:order`, `${base}:updated`, `${base}:applied`];
+    return [
+      base,
+      `${base}:order`,
+      `${base}:updated`,
+      `${base}:applied`,
+      `${base}:added`,
+      `${base}:added:order`,
+    ];
   }
 
   return {
@@ -122,7 +141,7 @@ export function createCartStore(options: CartStoreOptions): CartStore {
       return parseCart(await commands.cartRead(...keys(userId)));
     },
 
-    async add(userId, productId, quantity) {
+    async add(userId, productId, quantity, idempotencyKey) {
       const reply = await commands.cartAdd(
         ...keys(userId),
         productId,
@@ -131,11 +150,20 @@ export function createCartStore(options: CartStoreOptions): CartStore {
         options.maxLines,
         ttlSeconds,
         now(),
+        idempotencyKey ?? "",
+        options.maxIdempotencyKeys,
       );
       const cart = parseCart(reply);
       switch (Number(reply[0])) {
         case scriptStatus.ok:
           return { kind: "added", cart };
+        case scriptStatus.repeat:
+          return { kind: "repeat", cart };
+        case scriptStatus.keyReused: {
+          // `productId quantity`: product ids never hold a space (see validation.ts).
+          const [first = "", firstQuantity = "0"] = reply[1].split(" ");
+          return { kind: "key-reused", first: { productId: first, quantity: Number(firstQuantity) }, cart };
+        }
         case scriptStatus.quantityExceeded:
           return { kind: "quantity-exceeded", current: Number(reply[1]), cart };
         case scriptStatus.tooManyLines:
@@ -150,8 +178,9 @@ export function createCartStore(options: CartStoreOptions): CartStore {
     },
 
     async clear(userId) {
-      // The contents only: the `:applied` order ids outlive a clear, so a late retry of checkout's
-      // removal still finds its order applied and cannot take lines from the next cart.
+      // The contents only: the `:applied` order ids and `:added` keys outlive a clear, so a late
+      // retry of checkout's removal or of an add still finds itself applied and cannot take lines
+      // from, or add lines to, the next cart.
       await redis.del(...keys(userId).slice(0, 3));
     },
 

@@ -9,6 +9,11 @@ export const cartLimits = {
   /** Different products per cart: keeps carts, scripts and checkouts bounded. */
   maxLines: 50,
   maxProductIdLength: 128,
+  /**
+   * AddItem idempotency keys remembered per cart, the most recently used: far more than a client
+   * retries at once, and a bound on what one user's adds can make a cart hold in Redis.
+   */
+  maxIdempotencyKeys: 100,
 } as const;
 
 /**

@@ -257,6 +257,110 @@ describe("cart service over gRPC", () => {
     assert.deepEqual(lines((await client.getCart({}, options)).cart), [`${a}x1`, `${b}x1`]);
   });
 
+  test("AddItem with an idempotency key adds once; without one, every call adds", async () => {
+    const { options } = await shopper();
+    const [a, b] = [productIds[13] ?? "", productIds[14] ?? ""];
+    const key = randomUUID();
+    const { cart: first } = await client.addItem({ productId: a, quantity: 2, idempotencyKey: key }, options);
+    assert.deepEqual(lines(first), [`${a}x2`]);
+    const { cart: other } = await client.addItem({ productId: b, quantity: 1 }, options);
+    // The retry after a lost answer: nothing added, the cart as it is now (b's line included).
+    const { cart: repeat } = await client.addItem(
+      { productId: a, quantity: 2, idempotencyKey: key },
+      options,
+    );
+    assert.deepEqual(lines(repeat), [`${a}x2`, `${b}x1`]);
+    assert.deepEqual(repeat?.updateTime, other?.updateTime, "a repeat is no change");
+    // The product id in another case is the same add.
+    await client.addItem({ productId: a.toUpperCase(), quantity: 2, idempotencyKey: key }, options);
+    assert.deepEqual(lines((await client.getCart({}, options)).cart), [`${a}x2`, `${b}x1`]);
+
+    const { cart: another } = await client.addItem(
+      { productId: a, quantity: 2, idempotencyKey: randomUUID() },
+      options,
+    );
+    assert.deepEqual(lines(another), [`${a}x4`, `${b}x1`], "another key is another add");
+    await client.addItem({ productId: b, quantity: 1 }, options);
+    const { cart: unkeyed } = await client.addItem(
+      { productId: b, quantity: 1, idempotencyKey: "" },
+      options,
+    );
+    assert.deepEqual(lines(unkeyed), [`${a}x4`, `${b}x3`], "no key: every call adds");
+  });
+
+  test("20 concurrent AddItem calls with one key add the quantity once, and all answer the cart", async () => {
+    const { options } = await shopper();
+    const id = productIds[15] ?? "";
+    const key = randomUUID();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        client.addItem({ productId: id, quantity: 3, idempotencyKey: key }, options),
+      ),
+    );
+    for (const { cart: answered } of answers) assert.deepEqual(lines(answered), [`${id}x3`]);
+    assert.deepEqual(lines((await client.getCart({}, options)).cart), [`${id}x3`]);
+  });
+
+  test("a key reused for another product or quantity adds nothing: FAILED_PRECONDITION naming the first add", async () => {
+    const { options } = await shopper();
+    const [a, b] = [productIds[16] ?? "", productIds[17] ?? ""];
+    const key = randomUUID();
+    await client.addItem({ productId: a, quantity: 2, idempotencyKey: key }, options);
+    for (const request of [
+      { productId: a, quantity: 5, idempotencyKey: key },
+      { productId: b, quantity: 2, idempotencyKey: key },
+    ]) {
+      const error = await failure(client.addItem(request, options));
+      assert.equal(error?.code, Code.FailedPrecondition);
+      assert.match(error.rawMessage, /^idempotency_key was already used on this cart to add 2 of product/);
+      assert.ok(error.rawMessage.includes(a), error.rawMessage);
+    }
+    assert.deepEqual(lines((await client.getCart({}, options)).cart), [`${a}x2`]);
+  });
+
+  test("an idempotency key longer than 128 characters or not printable ASCII is INVALID_ARGUMENT and adds nothing", async () => {
+    const { options } = await shopper();
+    const id = productIds[18] ?? "";
+    for (const idempotencyKey of ["k".repeat(129), "tab\there", "clé"]) {
+      const error = await failure(client.addItem({ productId: id, quantity: 1, idempotencyKey }, options));
+      assert.equal(error?.code, Code.InvalidArgument, idempotencyKey);
+      assert.match(error.rawMessage, /^idempotency_key must be/);
+    }
+    const { cart } = await client.addItem(
+      { productId: id, quantity: 1, idempotencyKey: "k".repeat(128) },
+      options,
+    );
+    assert.deepEqual(lines(cart), [`${id}x1`]);
+  });
+
+  test("a refused add leaves its key free; an applied key outlives a clear and lives as long as the cart", async () => {
+    const { userId, options } = await shopper();
+    const [a, b] = [productIds[19] ?? "", productIds[20] ?? ""];
+    await client.addItem({ productId: a, quantity: 99 }, options);
+    const key = randomUUID();
+    const over = await failure(client.addItem({ productId: a, quantity: 1, idempotencyKey: key }, options));
+    assert.equal(over?.code, Code.FailedPrecondition);
+    await client.removeItem({ productId: a }, options);
+    const { cart: retried } = await client.addItem(
+      { productId: a, quantity: 1, idempotencyKey: key },
+      options,
+    );
+    assert.deepEqual(lines(retried), [`${a}x1`], "the refusal did not use the key up");
+
+    // Checkout clears the cart; a late retry of the add must not refill it.
+    await client.clearCart({}, options);
+    const { cart: late } = await client.addItem({ productId: a, quantity: 1, idempotencyKey: key }, options);
+    assert.deepEqual(lines(late), []);
+
+    const keyed = [`${cartKeys(userId)[0]}:added`, `${cartKeys(userId)[0]}:added:order`];
+    for (const name of keyed) await redis.expire(name, 50);
+    await client.addItem({ productId: b, quantity: 1 }, options);
+    for (const name of keyed) {
+      const ttl = await redis.ttl(name);
+      assert.ok(ttl > ttlSeconds - 60 && ttl <= ttlSeconds, `a change did not refresh ${name}: ${ttl}`);
+    }
+  });
+
   test("quantity bounds: 1..99 per request, a line never exceeds 99", async () => {
     const { options } = await shopper();
     const id = productIds[3] ?? "";

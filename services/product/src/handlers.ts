@@ -1,5 +1,7 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { Product, ProductService, UpdateProductRequest } from "@shop/gen/shop/product/v1/product_pb";
+import { requireIdentity } from "@shop/platform/auth/identity";
+import { optionalIdempotencyKey } from "@shop/platform/idempotency-key";
 import { invalidArgument } from "@shop/platform/invalid-argument";
 import { resolvePageSize } from "@shop/platform/page-size";
 import { requireUuid } from "@shop/platform/uuid-field";
@@ -44,7 +46,8 @@ function pathsToUpdate(request: UpdateProductRequest, product: Product): Set<Upd
  * The ProductService RPCs: validation with INVALID_ARGUMENT naming the field, NOT_FOUND for ids that
  * name nothing, and stable keyset paging with opaque page tokens. Why the store is injected: the
  * handlers own the contract's rules, the store only the SQL, so each is testable and replaceable.
- * Admin-only access to Create/Update is enforced by the runtime's auth interceptor, not here.
+ * Admin-only access to Create/Update is enforced by the runtime's auth interceptor, not here; a
+ * CreateProduct with an idempotency key reads the caller's identity only to scope the key.
  */
 export function createProductHandlers(store: ProductStore): Partial<ServiceImpl<typeof ProductService>> {
   return {
@@ -68,7 +71,7 @@ export function createProductHandlers(store: ProductStore): Partial<ServiceImpl<
       };
     },
 
-    async createProduct(request) {
+    async createProduct(request, context) {
       const product = request.product;
       if (!product) throw invalidArgument("product", "is required");
       const input: ProductInput = {
@@ -76,7 +79,18 @@ export function createProductHandlers(store: ProductStore): Partial<ServiceImpl<
         description: validateDescription("product.description", product.description),
         ...validatePrice("product.price", product.price),
       };
-      return { product: toProduct(await store.create(input)) };
+      const idempotencyKey = optionalIdempotencyKey(request.idempotencyKey);
+      if (idempotencyKey === undefined) return { product: toProduct(await store.create(input)) };
+      // Keys are the caller's own: another admin's identical key is another key.
+      const { userId: callerId } = requireIdentity(context);
+      const result = await store.createOnce(input, { callerId, idempotencyKey });
+      if (result.kind === "key-reused") {
+        throw new ConnectError(
+          `idempotency_key was already used by this caller to create product ${result.productId} from a different name, description or price; send a new key to create another product`,
+          Code.FailedPrecondition,
+        );
+      }
+      return { product: toProduct(result.product) };
     },
 
     async updateProduct(request) {

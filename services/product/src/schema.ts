@@ -1,5 +1,15 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 /**
  * The catalog. Prices are stored as the Money message is (currency, units, nanos), never as a float.
@@ -30,3 +40,29 @@ export const products = pgTable(
 );
 
 export type ProductRow = typeof products.$inferSelect;
+
+/**
+ * One row per CreateProduct that carried an `idempotency_key`: the caller (the admin's user id),
+ * the key, a digest of the product it asked for, and the product it created. The primary key on
+ * (caller, key) is what makes concurrent repeats create one product: the row is inserted in the
+ * product's transaction, and a second insert of the same key waits for the first to commit and then
+ * finds it taken. Kept as long as the product (the catalog deletes nothing).
+ */
+export const creationKeys = pgTable(
+  "product_creation_keys",
+  {
+    callerId: text("caller_id").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    /** SHA-256 (hex) of the validated product the first request asked for; see creation-digest.ts. */
+    requestDigest: text("request_digest").notNull(),
+    productId: uuid("product_id")
+      .notNull()
+      .references(() => products.id),
+    createTime: timestamp("create_time", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ name: "product_creation_keys_pkey", columns: [table.callerId, table.idempotencyKey] }),
+  ],
+);
+
+export type CreationKeyRow = typeof creationKeys.$inferSelect;

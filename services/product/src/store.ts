@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, ilike, or, type SQL, sql } from "drizzle-orm";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import { creationDigest } from "./creation-digest.js";
 import type { ProductChangeRecorder } from "./events.js";
-import { type ProductRow, products } from "./schema.js";
+import { creationKeys, type ProductRow, products } from "./schema.js";
 
 /** A product as the store keeps it; the handlers turn it into the proto message. */
 export type ProductRecord = ProductRow;
@@ -22,6 +23,22 @@ export interface ListPosition {
   readonly id: string;
 }
 
+/** The idempotency key of a CreateProduct: the caller's own key, so keys are per caller. */
+export interface CreationKey {
+  /** The verified caller's user id. */
+  readonly callerId: string;
+  readonly idempotencyKey: string;
+}
+
+/**
+ * Outcome of a create under an idempotency key: "created" now; "repeat": the key created `product`
+ * before from the same fields (returned as it is now, nothing written); "key-reused": the key
+ * created `productId` from other fields (nothing written).
+ */
+export type KeyedCreateResult =
+  | { readonly kind: "created" | "repeat"; readonly product: ProductRecord }
+  | { readonly kind: "key-reused"; readonly productId: string };
+
 export interface ListQuery {
   /** Case-insensitive substring of name or description; empty matches everything. */
   readonly text: string;
@@ -38,6 +55,12 @@ export interface ProductStore {
   /** Inserts the product and, in the same transaction, records its ProductCreated event. */
   create(input: ProductInput): Promise<ProductRecord>;
   /**
+   * `create` at most once per caller and key: the key is recorded in the product's transaction under
+   * a unique constraint, so of concurrent creates with one key exactly one inserts a product (and
+   * its event) and the others answer it.
+   */
+  createOnce(input: ProductInput, key: CreationKey): Promise<KeyedCreateResult>;
+  /**
    * Applies the given fields and, in the same transaction, records ProductUpdated; undefined (and no
    * event) when no product has that id.
    */
@@ -51,6 +74,9 @@ export interface ProductStore {
 }
 
 type Database = PostgresJsDatabase<Record<string, unknown>>;
+
+/** Rolls back a keyed create whose key was taken meanwhile (its product and event with it). */
+const keyTaken = new Error("this caller already used this idempotency key");
 
 /** `%`, `_` and `\` match literally in the user's text, as a "contains" search promises. */
 function containsPattern(text: string): string {
@@ -111,6 +137,41 @@ export function createDrizzleProductStore(db: Database, recordChange?: ProductCh
         await record(tx, { kind: "created", product: row });
         return row;
       });
+    },
+
+    async createOnce(input, { callerId, idempotencyKey }) {
+      const requestDigest = creationDigest(input);
+      try {
+        const created = await db.transaction(async (tx) => {
+          // The product first (the key row references it), then the key: an insert of a key another
+          // transaction holds waits for that one to end, and finds the key taken once it committed.
+          const [row] = await tx
+            .insert(products)
+            .values({ id: randomUUID(), ...input })
+            .returning();
+          if (!row) throw new Error("insert returned no row");
+          const [claimed] = await tx
+            .insert(creationKeys)
+            .values({ callerId, idempotencyKey, requestDigest, productId: row.id })
+            .onConflictDoNothing()
+            .returning({ productId: creationKeys.productId });
+          if (!claimed) throw keyTaken;
+          await record(tx, { kind: "created", product: row });
+          return row;
+        });
+        return { kind: "created", product: created };
+      } catch (error) {
+        if (error !== keyTaken) throw error;
+      }
+      const [first] = await db
+        .select({ digest: creationKeys.requestDigest, product: products })
+        .from(creationKeys)
+        .innerJoin(products, eq(products.id, creationKeys.productId))
+        .where(and(eq(creationKeys.callerId, callerId), eq(creationKeys.idempotencyKey, idempotencyKey)));
+      if (!first) throw new Error("product vanished after an idempotency-key conflict");
+      return first.digest === requestDigest
+        ? { kind: "repeat", product: first.product }
+        : { kind: "key-reused", productId: first.product.id };
     },
 
     async update(id, changes) {

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/cart/v1/cart.proto.
  */
 export const file_shop_cart_v1_cart: GenFile = /*@__PURE__*/
-  fileDesc("ChdzaG9wL2NhcnQvdjEvY2FydC5wcm90bxIMc2hvcC5jYXJ0LnYxIn4KBENhcnQSFAoHdXNlcl9pZBgBIAEoCUID4EEDEioKBWl0ZW1zGAIgAygLMhYuc2hvcC5jYXJ0LnYxLkNhcnRJdGVtQgPgQQMSNAoLdXBkYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiMAoIQ2FydEl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSIQCg5HZXRDYXJ0UmVxdWVzdCIzCg9HZXRDYXJ0UmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0IkAKDkFkZEl0ZW1SZXF1ZXN0EhcKCnByb2R1Y3RfaWQYASABKAlCA+BBAhIVCghxdWFudGl0eRgCIAEoBUID4EECIjMKD0FkZEl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiLAoRUmVtb3ZlSXRlbVJlcXVlc3QSFwoKcHJvZHVjdF9pZBgBIAEoCUID4EECIjYKElJlbW92ZUl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiiwEKEENsZWFyQ2FydFJlcXVlc3QSNAoLdXBkYXRlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQESFQoIb3JkZXJfaWQYAiABKAlCA+BBARIqCgVpdGVtcxgDIAMoCzIWLnNob3AuY2FydC52MS5DYXJ0SXRlbUID4EEBIhMKEUNsZWFyQ2FydFJlc3BvbnNlMqkDCgtDYXJ0U2VydmljZRJbCgdHZXRDYXJ0Ehwuc2hvcC5jYXJ0LnYxLkdldENhcnRSZXF1ZXN0Gh0uc2hvcC5jYXJ0LnYxLkdldENhcnRSZXNwb25zZSITkAIBgtPkkwIKEggvdjEvY2FydBJhCgdBZGRJdGVtEhwuc2hvcC5jYXJ0LnYxLkFkZEl0ZW1SZXF1ZXN0Gh0uc2hvcC5jYXJ0LnYxLkFkZEl0ZW1SZXNwb25zZSIZgtPkkwITOgEqIg4vdjEvY2FydC9pdGVtcxJ3CgpSZW1vdmVJdGVtEh8uc2hvcC5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXF1ZXN0GiAuc2hvcC5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXNwb25zZSImkAICgtPkkwIdKhsvdjEvY2FydC9pdGVtcy97cHJvZHVjdF9pZH0SYQoJQ2xlYXJDYXJ0Eh4uc2hvcC5jYXJ0LnYxLkNsZWFyQ2FydFJlcXVlc3QaHy5zaG9wLmNhcnQudjEuQ2xlYXJDYXJ0UmVzcG9uc2UiE5ACAoLT5JMCCioIL3YxL2NhcnRiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChdzaG9wL2NhcnQvdjEvY2FydC5wcm90bxIMc2hvcC5jYXJ0LnYxIn4KBENhcnQSFAoHdXNlcl9pZBgBIAEoCUID4EEDEioKBWl0ZW1zGAIgAygLMhYuc2hvcC5jYXJ0LnYxLkNhcnRJdGVtQgPgQQMSNAoLdXBkYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiMAoIQ2FydEl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSIQCg5HZXRDYXJ0UmVxdWVzdCIzCg9HZXRDYXJ0UmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0Il4KDkFkZEl0ZW1SZXF1ZXN0EhcKCnByb2R1Y3RfaWQYASABKAlCA+BBAhIVCghxdWFudGl0eRgCIAEoBUID4EECEhwKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUID4EEBIjMKD0FkZEl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiLAoRUmVtb3ZlSXRlbVJlcXVlc3QSFwoKcHJvZHVjdF9pZBgBIAEoCUID4EECIjYKElJlbW92ZUl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiiwEKEENsZWFyQ2FydFJlcXVlc3QSNAoLdXBkYXRlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQESFQoIb3JkZXJfaWQYAiABKAlCA+BBARIqCgVpdGVtcxgDIAMoCzIWLnNob3AuY2FydC52MS5DYXJ0SXRlbUID4EEBIhMKEUNsZWFyQ2FydFJlc3BvbnNlMqkDCgtDYXJ0U2VydmljZRJbCgdHZXRDYXJ0Ehwuc2hvcC5jYXJ0LnYxLkdldENhcnRSZXF1ZXN0Gh0uc2hvcC5jYXJ0LnYxLkdldENhcnRSZXNwb25zZSITkAIBgtPkkwIKEggvdjEvY2FydBJhCgdBZGRJdGVtEhwuc2hvcC5jYXJ0LnYxLkFkZEl0ZW1SZXF1ZXN0Gh0uc2hvcC5jYXJ0LnYxLkFkZEl0ZW1SZXNwb25zZSIZgtPkkwITOgEqIg4vdjEvY2FydC9pdGVtcxJ3CgpSZW1vdmVJdGVtEh8uc2hvcC5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXF1ZXN0GiAuc2hvcC5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXNwb25zZSImkAICgtPkkwIdKhsvdjEvY2FydC9pdGVtcy97cHJvZHVjdF9pZH0SYQoJQ2xlYXJDYXJ0Eh4uc2hvcC5jYXJ0LnYxLkNsZWFyQ2FydFJlcXVlc3QaHy5zaG9wLmNhcnQudjEuQ2xlYXJDYXJ0UmVzcG9uc2UiE5ACAoLT5JMCCioIL3YxL2NhcnRiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * A user's shopping cart.
@@ -138,6 +138,24 @@ export type AddItemRequest = Message<"shop.cart.v1.AddItemRequest"> & {
    * @generated from field: int32 quantity = 2;
    */
   quantity: number;
+
+  /**
+   * Client-chosen key that makes a retry safe, e.g. a UUID per add the user asked for; over REST the
+   * edge fills it from the `Idempotency-Key` header. The same key on the same user's cart applies
+   * the add at most once: the key is recorded in the same atomic step as the add, so a repeat, even
+   * one sent while the first is still running, adds nothing and answers the cart as it is now (later
+   * changes, a checkout's clear included, are not undone). A repeat with the same key but another
+   * product or quantity adds nothing either and fails with FAILED_PRECONDITION naming what the key
+   * added first: a key names one add, a different add needs a new key. Only an applied add records
+   * its key: after a refusal (NOT_FOUND, FAILED_PRECONDITION for the limits) the key is still free.
+   * Keys are remembered as long as the cart's other data (they expire with it after the inactivity
+   * period and outlive a clear, so a late retry cannot refill a checked-out cart), up to the 100
+   * most recently used per cart. Optional: empty adds on every call, as without keys. 1 to 128
+   * printable ASCII characters; otherwise INVALID_ARGUMENT naming `idempotency_key`.
+   *
+   * @generated from field: string idempotency_key = 3;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -306,6 +324,10 @@ export const CartService: GenService<{
    * Adds units of a product to the caller's cart. If the product is already in the cart, the
    * quantity is added to the existing one. NOT_FOUND when the product is not in the catalog;
    * FAILED_PRECONDITION when the resulting quantity would exceed 99.
+   *
+   * Not safe to repeat as such: a retry adds the quantity again. With `idempotency_key` (over REST
+   * the `Idempotency-Key` header) a retry is safe: the add is applied at most once per key and
+   * cart, and a repeat answers the cart as it is now (see AddItemRequest.idempotency_key).
    *
    * @generated from rpc shop.cart.v1.CartService.AddItem
    */

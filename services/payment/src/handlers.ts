@@ -61,14 +61,15 @@ export function createPaymentHandlers({
       const amount = req.amount;
       const cardToken = requiredText("card_token", req.cardToken, { maxLength: 256 });
 
-      const existing = await store.findByOrder(orderId);
-      if (existing) {
-        assertSameCharge(existing, userId, amount);
-        return { payment: existing };
-      }
       // Recorded (and committed) before the provider is asked, so a crash after the provider approved
-      // still leaves a trace that a Refund turns into an owed refund; refused when the order is void.
-      if (!(await store.beginCharge(orderId, amount))) throw orderVoided();
+      // still leaves a trace that a Refund turns into an owed refund; refused when the order is void,
+      // and not asked again when the order already has a payment.
+      const begun = await store.beginCharge(orderId, amount);
+      if (begun.kind === "paid") {
+        assertSameCharge(begun.payment, userId, amount);
+        return { payment: begun.payment };
+      }
+      if (begun.kind === "voided") throw orderVoided();
       const decision = await provider.charge({ idempotencyKey: orderId, cardToken, amount });
       const outcome = await store.insertOnce(
         {

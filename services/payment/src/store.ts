@@ -44,16 +44,24 @@ export type RefundResult =
   | { readonly kind: "payment"; readonly payment: Payment }
   | { readonly kind: "no-payment"; readonly refundOwed: boolean };
 
+/**
+ * What the step before a charge found: the order's payment (a repeated Charge: nothing recorded, the
+ * provider is not asked again), a void (a Refund came first: nothing recorded, the provider must not
+ * be asked), or neither, and the charge attempt is now recorded and committed.
+ */
+export type BeginChargeOutcome =
+  | { readonly kind: "paid"; readonly payment: Payment }
+  | { readonly kind: "voided" }
+  | { readonly kind: "begun" };
+
 export interface PaymentStore {
-  /** The payment of an order, if any. */
-  findByOrder(orderId: string): Promise<Payment | undefined>;
   /**
    * Records that a Charge of the order is about to ask the provider for `amount` (see
-   * `chargeAttempts`), under the order's lock, and commits it before returning; false, and nothing
-   * recorded, when a Refund reached the order before any payment existed (see `voidedOrders`), in which
-   * case the provider must not be asked. Idempotent by order id: a repeat keeps the first record.
+   * `chargeAttempts`), under the order's lock, and commits it before returning, unless the order
+   * already has a payment or was voided: see `BeginChargeOutcome`. Idempotent by order id: a repeat
+   * keeps the first record.
    */
-  beginCharge(orderId: string, amount: Payment["amount"] & object): Promise<boolean>;
+  beginCharge(orderId: string, amount: Payment["amount"] & object): Promise<BeginChargeOutcome>;
   /**
    * Records the outcome of a charge unless the order already has a payment, in which case the existing
    * one is returned with `created: false`, or was voided, in which case no payment is recorded but a
@@ -101,10 +109,16 @@ function toProto(row: PaymentRow): Payment {
  * Serialises the charge and the refund of one order inside their transactions. Why a lock and not a
  * constraint: the refund must see "no payment" and void the order as one step, while a charge must
  * see "not voided" and insert its payment as one step; under READ COMMITTED two such transactions
- * would each miss the other's uncommitted row. The lock is released when the transaction ends.
+ * would each miss the other's uncommitted row. The lock is released when the transaction ends. The
+ * Charge's side takes the same lock inside `payment_begin_charge` and `payment_settle_charge_attempt`
+ * (migration 0004), which also defines the key.
+ *
+ * Why a statement of its own: under READ COMMITTED a statement reads with the snapshot taken when it
+ * starts, so only the statements after the one that waited for the lock see what the previous holder
+ * committed.
  */
 async function lockOrder(tx: PaymentTx, orderId: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`);
+  await tx.execute(sql`select pg_advisory_xact_lock(payment_order_lock_key(${orderId}::uuid))`);
 }
 
 /**
@@ -119,33 +133,43 @@ export function createPaymentStore(db: PaymentDb, outbox: OutboxWriter): Payment
   }
 
   return {
-    findByOrder,
-
     async beginCharge(orderId, amount) {
-      return db.transaction(async (tx) => {
-        await lockOrder(tx, orderId);
-        const [voided] = await tx.select().from(voidedOrders).where(eq(voidedOrders.orderId, orderId));
-        if (voided) return false;
-        await tx
-          .insert(chargeAttempts)
-          .values({ orderId, currencyCode: amount.currencyCode, units: amount.units, nanos: amount.nanos })
-          .onConflictDoNothing({ target: chargeAttempts.orderId });
-        return true;
-      });
+      // One statement, so one round trip and no BEGIN or COMMIT of its own: the function takes the
+      // order's lock, then looks for a payment and a void with fresh snapshots, and inserts the
+      // attempt, which commits with the statement, before the provider is asked (migration 0004).
+      const [row] = await db.execute<{ outcome: "paid" | "voided" | "begun" }>(sql`
+        select payment_begin_charge(
+          ${orderId}::uuid, ${amount.currencyCode}::text, ${amount.units.toString()}::bigint, ${amount.nanos}::int
+        ) as outcome`);
+      switch (row?.outcome) {
+        case "begun":
+          return { kind: "begun" };
+        case "voided":
+          return { kind: "voided" };
+        case "paid": {
+          // A repeated Charge (rare): the payment is read in a second statement. Payments are never
+          // deleted, so it is still there.
+          const payment = await findByOrder(orderId);
+          if (!payment) throw new Error(`payment of order ${orderId} vanished`);
+          return { kind: "paid", payment };
+        }
+        default:
+          throw new Error(`payment_begin_charge answered ${String(row?.outcome)}`);
+      }
     },
 
     async insertOnce(payment, eventFor) {
       const outcome = await db.transaction(async (tx): Promise<InsertOutcome | undefined> => {
-        await lockOrder(tx, payment.orderId);
-        const [voided] = await tx
-          .select()
-          .from(voidedOrders)
-          .where(eq(voidedOrders.orderId, payment.orderId));
-        // Either way the charge's outcome is recorded in this transaction, so its attempt is settled.
-        // Deleted rather than kept as history: the payment row (or the owed refund) carries the same
-        // facts, and `charge_attempts` then holds exactly the charges whose outcome is unknown.
-        await tx.delete(chargeAttempts).where(eq(chargeAttempts.orderId, payment.orderId));
-        if (voided) {
+        // One statement takes the order's lock (held to the end of this transaction), deletes the
+        // charge attempt and answers whether the order is voided (migration 0004). Either way the
+        // charge's outcome is recorded in this transaction, so its attempt is settled. Deleted rather
+        // than kept as history: the payment row (or the owed refund) carries the same facts, and
+        // `charge_attempts` then holds exactly the charges whose outcome is unknown.
+        const [settled] = await tx.execute<{ voided: boolean }>(
+          sql`select payment_settle_charge_attempt(${payment.orderId}::uuid) as voided`,
+        );
+        if (!settled) throw new Error("payment_settle_charge_attempt answered no row");
+        if (settled.voided) {
           const captured = payment.status === PaymentStatus.CAPTURED;
           if (captured) await recordOwedRefund(tx, payment.orderId, payment.amount);
           return { kind: "voided", refundOwed: captured };

@@ -15,6 +15,11 @@ export interface ChargeAttempt {
   /** Secret; used for this call only, never stored or logged. */
   readonly cardToken: string;
   readonly amount: Money;
+  /**
+   * Aborted when the Charge stops waiting (its deadline, `CARD_CHARGE_TIMEOUT_MS`): a real client
+   * cancels its request with it. The service does not wait past it either way (see charge-deadline.ts).
+   */
+  readonly signal: AbortSignal;
 }
 
 export interface RefundAttempt {

@@ -18,6 +18,20 @@ export const paymentEnv = z.object({
   /** Wait after an owed refund's first failed attempt; doubles per failure (with jitter) up to the max. */
   OWED_REFUND_RETRY_BASE_MS: durationMsVar(1000),
   OWED_REFUND_RETRY_MAX_MS: durationMsVar(10 * 60_000),
+  /**
+   * The deadline of a Charge's call to the card provider, counted from just before the charge attempt
+   * is recorded: past it the Charge stops waiting and answers UNAVAILABLE (it is not asked at all
+   * when the deadline passed before the call). With the margin below it bounds how long a charge can
+   * still capture, which is when the provider's "nothing captured" for it becomes final.
+   */
+  CARD_CHARGE_TIMEOUT_MS: durationMsVar(10_000).refine((ms) => ms >= 1, {
+    error: "expected a duration of at least 1 ms",
+  }),
+  /**
+   * How long after its deadline a charge may still capture: a request the provider was still working
+   * on when the Charge gave up, and the skew between this service's clock and the database's.
+   */
+  CHARGE_IN_FLIGHT_MARGIN_MS: durationMsVar(60_000),
 });
 
 export type PaymentConfig = ReturnType<typeof loadPaymentConfig>;

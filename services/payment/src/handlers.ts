@@ -7,6 +7,7 @@ import { optionalText, requiredText } from "@shop/platform/text-fields";
 import { canonicalUuid } from "@shop/platform/uuid";
 import { requireUuid } from "@shop/platform/uuid-field";
 import type { CardProvider } from "./card-provider.js";
+import { chargeBefore } from "./charge-deadline.js";
 import { chargeOutcomeEvent, refundedEvent } from "./events.js";
 import { chargeAmountProblem, sameMoney } from "./money.js";
 import type { OwedRefundWorker } from "./owed-refund-worker.js";
@@ -17,6 +18,8 @@ export interface PaymentHandlerDeps {
   readonly provider: CardProvider;
   /** Gives back a charge captured for a voided order now, and keeps retrying when that fails. */
   readonly owedRefunds: Pick<OwedRefundWorker, "giveBack">;
+  /** The deadline of a Charge's provider call (CARD_CHARGE_TIMEOUT_MS); see charge-deadline.ts. */
+  readonly chargeTimeoutMs: number;
 }
 
 /** A repeat of Charge must describe the same charge; anything else is a caller bug worth surfacing. */
@@ -49,6 +52,7 @@ export function createPaymentHandlers({
   store,
   provider,
   owedRefunds,
+  chargeTimeoutMs,
 }: PaymentHandlerDeps): ServiceImpl<typeof PaymentService> {
   return {
     async charge(req, ctx) {
@@ -61,6 +65,9 @@ export function createPaymentHandlers({
       const amount = req.amount;
       const cardToken = requiredText("card_token", req.cardToken, { maxLength: 256 });
 
+      // Set before the attempt is recorded, so no provider call of this Charge leaves after the
+      // attempt's recorded start plus the timeout (see charge-deadline.ts).
+      const deadline = Date.now() + chargeTimeoutMs;
       // Recorded (and committed) before the provider is asked, so a crash after the provider approved
       // still leaves a trace that a Refund turns into an owed refund; refused when the order is void,
       // and not asked again when the order already has a payment.
@@ -70,7 +77,7 @@ export function createPaymentHandlers({
         return { payment: begun.payment };
       }
       if (begun.kind === "voided") throw orderVoided();
-      const decision = await provider.charge({ idempotencyKey: orderId, cardToken, amount });
+      const decision = await chargeBefore(provider, { idempotencyKey: orderId, cardToken, amount }, deadline);
       const outcome = await store.insertOnce(
         {
           orderId,

@@ -25,6 +25,11 @@ export interface OwedRefundPass {
   readonly givenBack: number;
   /** Closed because the provider held no captured charge for the order: no money moved. */
   readonly nothingCaptured: number;
+  /**
+   * Nothing captured yet, but the order's charge may still be on its way to the provider: kept owed,
+   * asked again once that charge can no longer capture.
+   */
+  readonly nothingCapturedYet: number;
   readonly failed: number;
   /** Due when listed, but given back, or being attempted, by another worker when claimed. */
   readonly skipped: number;
@@ -47,7 +52,9 @@ export interface OwedRefundWorker {
 /**
  * The worker that gives back money captured for voided orders, retrying the provider until it
  * gives a final answer: "refunded", or "nothing captured" for an order whose charge attempt was never
- * recorded and, it turns out, took nothing (a row then does not retry forever). Why a worker: the Charge that found its order voided tries once, but nobody calls the
+ * recorded and, it turns out, took nothing (a row then does not retry forever). "Nothing captured"
+ * is final only once the order's charge can no longer capture (its deadline and a margin after it
+ * began); an earlier one puts the row off until then. Why a worker: the Charge that found its order voided tries once, but nobody calls the
  * service about that order again (the saga saw NOT_FOUND; a repeated Charge stops at the void), so
  * without a retry a provider failure or a crash there would keep the customer's money. Every replica
  * runs one; the store's row lock keeps two from calling the provider for the same order at once, and
@@ -80,6 +87,11 @@ export function createOwedRefundWorker(options: OwedRefundWorkerOptions): OwedRe
           { order_id: orderId, attempts: outcome.attempts },
           "owed refund closed: the provider captured nothing for the order, no money moved",
         );
+      } else if (outcome.kind === "nothing-captured-yet") {
+        log.info(
+          { order_id: orderId, attempts: outcome.attempts, askAgainAt: outcome.askAgainAt.toISOString() },
+          "owed refund: the provider captured nothing yet, but the order's charge may still capture; asking again when it no longer can",
+        );
       } else if (outcome.kind === "failed") {
         log.warn(
           { order_id: orderId, err: outcome.error, attempts: outcome.attempts, retryInMs: outcome.retryInMs },
@@ -94,12 +106,13 @@ export function createOwedRefundWorker(options: OwedRefundWorkerOptions): OwedRe
   }
 
   async function pass(): Promise<OwedRefundPass> {
-    const counts = { givenBack: 0, nothingCaptured: 0, failed: 0, skipped: 0 };
+    const counts = { givenBack: 0, nothingCaptured: 0, nothingCapturedYet: 0, failed: 0, skipped: 0 };
     for (const orderId of await store.dueOrderIds(batchSize)) {
       if (stopped) break;
       const outcome = await attempt(orderId, logger);
       if (outcome?.kind === "given-back") counts.givenBack++;
       else if (outcome?.kind === "nothing-captured") counts.nothingCaptured++;
+      else if (outcome?.kind === "nothing-captured-yet") counts.nothingCapturedYet++;
       else if (outcome?.kind === "skipped") counts.skipped++;
       else counts.failed++;
     }

@@ -94,11 +94,21 @@ export const owedRefunds = pgTable(
     /**
      * True when that final answer was "nothing captured under this key" rather than "refunded": the
      * row came from a charge attempt whose outcome was never recorded (see `chargeAttempts`), and the
-     * charge had been declined or had never reached the provider. Such a row is reopened if a capture
-     * for the order turns up later (recordOwedRefund), because the provider may have said so while the
-     * charge was still on its way.
+     * charge had been declined or had never reached the provider. Final only once the charge could no
+     * longer capture (see `chargeStartedAt`); such a row is still reopened if a capture for the order
+     * turns up later (recordOwedRefund), as a second line of defence.
      */
     nothingCaptured: boolean("nothing_captured").notNull().default(false),
+    /**
+     * For a row recorded from a charge attempt (a Refund found the attempt and no payment): when the
+     * latest Charge of the order began (`charge_attempts.last_started_at`). Until that charge's
+     * deadline and a margin have passed (`CARD_CHARGE_TIMEOUT_MS` + `CHARGE_IN_FLIGHT_MARGIN_MS`) it
+     * may still be on its way to the provider and capture later, so a "nothing captured" answer before
+     * then is not final: the row stays owed and is asked again after that point. Null for a row
+     * recorded from a capture the service saw (a Charge that found its order voided): no charge is in
+     * flight, and every answer is final.
+     */
+    chargeStartedAt: timestamp("charge_started_at", { withTimezone: true, precision: 3 }),
   },
   (table) => [
     // What the retry worker scans: only the rows still owed, by due time.
@@ -115,10 +125,11 @@ export type OwedRefundRow = typeof owedRefunds.$inferSelect;
  * charge's outcome (a payment, or an owed refund). Why: if the process dies after the provider approved
  * but before anything was recorded, the money is captured under the order id and no payment says so.
  * A Refund that then finds no payment but finds this row cannot know whether money was taken, so it
- * records an owed refund for `amount` in the same transaction that voids the order; the provider
- * answers the give-back with "refunded" or "nothing captured". So the rows here are exactly the charges
- * whose outcome is not known yet (in flight, or lost to a crash). Idempotent by order id: a repeated
- * Charge keeps the first row, whose amount the provider's idempotency key holds it to.
+ * records an owed refund for `amount` (and the charge's start) in the same transaction that voids the
+ * order; the provider answers the give-back with "refunded" or "nothing captured", the latter final
+ * only once the charge can no longer capture. So the rows here are exactly the charges whose outcome
+ * is not known yet (in flight, or lost to a crash). Idempotent by order id: a repeated Charge keeps
+ * the first row's amount, which the provider's idempotency key holds it to, and moves its start.
  */
 export const chargeAttempts = pgTable(
   "charge_attempts",
@@ -126,6 +137,12 @@ export const chargeAttempts = pgTable(
     orderId: uuid("order_id").primaryKey(),
     ...moneyColumns(),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    /**
+     * When the latest Charge of the order began, just before it asked the provider: a repeated Charge
+     * moves it (while the first keeps the amount). A Refund carries it onto the owed refund, where it
+     * says until when the charge may still capture (see `owedRefunds.chargeStartedAt`).
+     */
+    lastStartedAt: timestamp("last_started_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (table) => [...moneyChecks("charge_attempts", table)],
 );

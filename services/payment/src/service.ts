@@ -71,7 +71,9 @@ export async function startPaymentService(
     }
     const store = createPaymentStore(pg.db, (tx, event) => writeOutbox(tx, event));
     const provider = deps.provider ?? createFakeCardProvider();
-    const owedRefundStore = createOwedRefundStore(pg.db);
+    const owedRefundStore = createOwedRefundStore(pg.db, {
+      chargeInFlightMs: config.CARD_CHARGE_TIMEOUT_MS + config.CHARGE_IN_FLIGHT_MARGIN_MS,
+    });
     registerOwedRefundMetrics(metrics.registry, () => owedRefundStore.countPending());
     const owedRefunds = createOwedRefundWorker({
       store: owedRefundStore,
@@ -82,7 +84,12 @@ export async function startPaymentService(
     });
     // Stops before the pool closes, so a pass in flight settles its row.
     resources.defer(() => owedRefunds.stop());
-    const handlers = createPaymentHandlers({ store, provider, owedRefunds });
+    const handlers = createPaymentHandlers({
+      store,
+      provider,
+      owedRefunds,
+      chargeTimeoutMs: config.CARD_CHARGE_TIMEOUT_MS,
+    });
     const runtime = await startServiceRuntime({
       name: "payment",
       port: config.PORT,

@@ -211,8 +211,9 @@ export function createPaymentStore(db: PaymentDb, outbox: OutboxWriter): Payment
           await tx.insert(voidedOrders).values({ orderId }).onConflictDoNothing();
           // A Charge asked the provider and recorded no outcome: it may still be on its way (its
           // insertOnce will find the void and record what it took), or its process died after the
-          // provider approved. The debt is recorded now for the second case; a "nothing captured"
-          // answer closes it, and a capture recorded later reopens it (recordOwedRefund).
+          // provider approved, or it may yet die after a late approval. The debt is recorded now for
+          // the last two; a "nothing captured" answer closes it only once the charge can no longer
+          // capture, and a capture recorded before then makes it due at once (recordOwedRefund).
           const [attempt] = await tx
             .delete(chargeAttempts)
             .where(eq(chargeAttempts.orderId, orderId))
@@ -226,6 +227,9 @@ export function createPaymentStore(db: PaymentDb, outbox: OutboxWriter): Payment
               units: attempt.units,
               nanos: attempt.nanos,
             }),
+            // That charge may still be on its way: a "nothing captured" is final only once it
+            // cannot capture any more (see owedRefunds.chargeStartedAt).
+            attempt.lastStartedAt,
           );
           return { kind: "no-payment", refundOwed: true } as const;
         }

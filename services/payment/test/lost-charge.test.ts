@@ -6,6 +6,7 @@ import { createLogger, type Logger } from "@shop/platform/log";
 import { createLogSink } from "@shop/platform/testing";
 import type postgres from "postgres";
 import { type CardProvider, createFakeCardProvider, type RefundAttempt } from "../src/card-provider.js";
+import type { OwedRefundPass } from "../src/owed-refund-worker.js";
 import { codeOf, createHeldChargeProvider, usd } from "./overtaken-charge.js";
 import { createPaymentTestBed, type PaymentTestBed } from "./payment-test-bed.js";
 
@@ -47,6 +48,29 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     return (await sql`select 1 from charge_attempts where order_id = ${orderId}`).length > 0;
   }
 
+  /**
+   * The clock moves a day on for the order's owed refund: its charge began a day ago, past any
+   * deadline and margin, and the time it was put off to is a day nearer. (Moving the rows back is
+   * moving the database's clock on, for this order only.)
+   */
+  async function aDayPasses(orderId: string): Promise<void> {
+    await sql`
+      update owed_refunds
+      set charge_started_at = charge_started_at - interval '1 day',
+          next_attempt_at = next_attempt_at - interval '1 day'
+      where order_id = ${orderId}`;
+  }
+
+  /** What a pass of the worker did: these counts, and zero for the others. */
+  const pass = (counts: Partial<OwedRefundPass>): OwedRefundPass => ({
+    givenBack: 0,
+    nothingCaptured: 0,
+    nothingCapturedYet: 0,
+    failed: 0,
+    skipped: 0,
+    ...counts,
+  });
+
   test("approved, then the process dies before recording: Refund is NotFound and the capture is given back once", async () => {
     const fake = createFakeCardProvider();
     const refundCalls: RefundAttempt[] = [];
@@ -81,6 +105,7 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     assert.deepEqual(await service.owedRefunds.runPass(), {
       givenBack: 1,
       nothingCaptured: 0,
+      nothingCapturedYet: 0,
       failed: 0,
       skipped: 0,
     });
@@ -102,7 +127,7 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     assert.equal(fake.ledger().length, 2);
   });
 
-  test("an attempt that captured nothing (declined, then the process died) is closed as nothing captured, not retried", async () => {
+  test("an attempt that captured nothing (declined, then the process died) is closed as nothing captured once its charge can no longer capture, then not retried", async () => {
     const fake = createFakeCardProvider();
     const refundCalls: RefundAttempt[] = [];
     const logs = createLogSink();
@@ -127,16 +152,16 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
     assert.equal((await owedRow(orderId))?.done, false);
 
-    assert.deepEqual(await service.owedRefunds.runPass(), {
-      givenBack: 0,
-      nothingCaptured: 1,
-      failed: 0,
-      skipped: 0,
-    });
+    // Asked at once, the provider has nothing; but as far as the service knows the charge may still
+    // be on its way, so the answer is not final yet.
+    assert.deepEqual(await service.owedRefunds.runPass(), pass({ nothingCapturedYet: 1 }));
+    assert.equal((await owedRow(orderId))?.done, false);
+    await aDayPasses(orderId);
+    assert.deepEqual(await service.owedRefunds.runPass(), pass({ nothingCaptured: 1 }));
     const closed = await owedRow(orderId);
     assert.equal(closed?.done, true);
     assert.equal(closed?.nothing_captured, true);
-    assert.equal(closed?.attempts, 1);
+    assert.equal(closed?.attempts, 2);
     assert.deepEqual(fake.ledger(), [], "no money moved either way");
     assert.ok(
       logs
@@ -153,11 +178,11 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     await sql`update owed_refunds set next_attempt_at = now() where order_id = ${orderId}`;
     await service.owedRefunds.runPass();
     await service.owedRefunds.runPass();
-    assert.equal(refundCalls.length, 1);
-    assert.equal((await owedRow(orderId))?.attempts, 1);
+    assert.equal(refundCalls.length, 2);
+    assert.equal((await owedRow(orderId))?.attempts, 2);
   });
 
-  test("a 'nothing captured' answered while the charge was still on its way is reopened when the capture lands", async () => {
+  test("a 'nothing captured' answered while the charge is on its way is not final: the capture that lands is given back at once", async () => {
     const held = createHeldChargeProvider();
     const { service, client } = await startService(held.provider);
     const orderId = randomUUID();
@@ -167,15 +192,124 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     await held.charging;
     assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
     // The worker asks while the provider still holds the charge: nothing captured yet.
-    assert.equal((await service.owedRefunds.runPass()).nothingCaptured, 1);
-    assert.equal((await owedRow(orderId))?.nothing_captured, true);
+    assert.deepEqual(await service.owedRefunds.runPass(), pass({ nothingCapturedYet: 1 }));
+    const waiting = await owedRow(orderId);
+    assert.equal(waiting?.done, false);
+    assert.equal(waiting?.nothing_captured, false);
 
     held.release();
     assert.equal(await charge, Code.FailedPrecondition);
     const done = await owedRow(orderId);
-    assert.equal(done?.done, true);
-    assert.equal(done?.nothing_captured, false, "reopened by the capture and given back");
+    assert.equal(done?.done, true, "the Charge that saw the capture gave it back");
+    assert.equal(done?.nothing_captured, false);
     assert.equal(done?.attempts, 2);
     assert.equal(held.refundCalls.length, 2);
+  });
+
+  test("'nothing captured', then the provider captures and the process dies before recording: given back once, after the charge's deadline", async () => {
+    const fake = createFakeCardProvider();
+    const refundCalls: RefundAttempt[] = [];
+    const held = createHeldChargeProvider();
+    const { service, client } = await startService({
+      async charge(attempt) {
+        // Held at the provider until the test releases it; then captured, and the process dies
+        // before insertOnce records anything.
+        await held.provider.charge(attempt);
+        await fake.charge(attempt);
+        throw new Error("payment process died after the provider approved");
+      },
+      refund(attempt) {
+        refundCalls.push(attempt);
+        return fake.refund(attempt);
+      },
+    });
+    const orderId = randomUUID();
+    const capture = { kind: "capture", idempotencyKey: orderId, amount: usd(8) } as const;
+    const charge = codeOf(
+      client.charge({ orderId, userId: "user-lost", amount: usd(8), cardToken: "tok_visa" }),
+    );
+    await held.charging;
+    assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
+
+    // The provider has captured nothing yet: the row must stay owed, since the charge may still land.
+    await service.owedRefunds.runPass();
+    assert.equal((await owedRow(orderId))?.done, false, "not closed while the charge may still capture");
+    assert.deepEqual(fake.ledger(), []);
+
+    held.release();
+    assert.notEqual(await charge, undefined, "the Charge's process died");
+    assert.deepEqual(fake.ledger(), [capture]);
+    assert.equal(await attemptRecorded(orderId), false);
+
+    // Before the charge's deadline and margin have passed nobody asks again (the row is put off).
+    assert.deepEqual(await service.owedRefunds.runPass(), pass({}));
+    assert.equal(refundCalls.length, 1);
+
+    await aDayPasses(orderId);
+    assert.deepEqual(await service.owedRefunds.runPass(), pass({ givenBack: 1 }));
+    assert.deepEqual(fake.ledger(), [capture, { kind: "refund", idempotencyKey: orderId, amount: usd(8) }]);
+    const done = await owedRow(orderId);
+    assert.equal(done?.done, true);
+    assert.equal(done?.nothing_captured, false);
+    assert.equal(done?.attempts, 2);
+
+    // Exactly once: later passes and a repeated Refund move no more money.
+    await aDayPasses(orderId);
+    await service.owedRefunds.runPass();
+    assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
+    await service.owedRefunds.runPass();
+    assert.equal(refundCalls.length, 2);
+    assert.equal(fake.ledger().length, 2);
+  });
+
+  test("a repeated Charge moves the attempt's start: 'nothing captured' waits for the latest charge's deadline", async () => {
+    const { service, client } = await startService({
+      charge: () => Promise.reject(new Error("card provider unreachable")),
+      refund: async () => "nothing-captured",
+    });
+    const orderId = randomUUID();
+    const request = { orderId, userId: "user-lost", amount: usd(3), cardToken: "tok_visa" };
+
+    assert.notEqual(await codeOf(client.charge(request)), undefined);
+    // That first charge began a day ago, long past its deadline.
+    await sql`
+      update charge_attempts set last_started_at = last_started_at - interval '1 day'
+      where order_id = ${orderId}`;
+    // The saga repeats the Charge: this one may be on its way from now on.
+    assert.notEqual(await codeOf(client.charge(request)), undefined);
+    assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
+
+    assert.deepEqual(await service.owedRefunds.runPass(), pass({ nothingCapturedYet: 1 }));
+    assert.equal((await owedRow(orderId))?.done, false);
+  });
+  test("a Charge the provider does not answer before CARD_CHARGE_TIMEOUT_MS is UNAVAILABLE; a Refund then owes its amount from the charge's start", {
+    timeout: 30_000,
+  }, async () => {
+    let signal: AbortSignal | undefined;
+    const { service, client } = await bed.startService(
+      {
+        charge(attempt) {
+          signal = attempt.signal;
+          return new Promise<never>(() => {});
+        },
+        refund: async () => "nothing-captured",
+      },
+      { chargeTimeoutMs: 50 },
+    );
+    const orderId = randomUUID();
+
+    assert.equal(
+      await codeOf(client.charge({ orderId, userId: "user-lost", amount: usd(2), cardToken: "tok_visa" })),
+      Code.Unavailable,
+    );
+    assert.equal(signal?.aborted, true, "the provider call is cancelled");
+    assert.equal(await attemptRecorded(orderId), true, "its outcome is unknown");
+    assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
+    const [owed] = await sql<{ started: boolean }[]>`
+      select charge_started_at is not null and charge_started_at <= now() as started
+      from owed_refunds where order_id = ${orderId}`;
+    assert.equal(owed?.started, true);
+    // Default margin (a minute) after a 50 ms deadline: "nothing captured" is not final yet.
+    assert.deepEqual(await service.owedRefunds.runPass(), pass({ nothingCapturedYet: 1 }));
   });
 });

@@ -120,12 +120,14 @@ describe("refunds owed for charges captured after their order was voided", () =>
     assert.deepEqual(await service.owedRefunds.runPass(), {
       givenBack: 0,
       nothingCaptured: 0,
+      nothingCapturedYet: 0,
       failed: 1,
       skipped: 0,
     });
     assert.deepEqual(await service.owedRefunds.runPass(), {
       givenBack: 1,
       nothingCaptured: 0,
+      nothingCapturedYet: 0,
       failed: 0,
       skipped: 0,
     });
@@ -144,6 +146,7 @@ describe("refunds owed for charges captured after their order was voided", () =>
     assert.deepEqual(await service.owedRefunds.runPass(), {
       givenBack: 0,
       nothingCaptured: 0,
+      nothingCapturedYet: 0,
       failed: 0,
       skipped: 0,
     });
@@ -219,7 +222,7 @@ describe("refunds owed for charges captured after their order was voided", () =>
 
     function worker(provider: CardProvider, overrides: Partial<OwedRefundWorkerOptions> = {}) {
       return createOwedRefundWorker({
-        store: createOwedRefundStore(pg.db),
+        store: createOwedRefundStore(pg.db, { chargeInFlightMs: 60_000 }),
         provider,
         logger: createLogger({ service: "payment", level: "silent" }),
         backoff: { baseDelayMs: 1, maxDelayMs: 1 },

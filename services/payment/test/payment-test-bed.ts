@@ -16,10 +16,11 @@ export interface PaymentTestBed {
   /**
    * A payment service over the test database whose owed-refund worker runs a pass at start and then
    * only when a test asks, with a zero backoff so a failed refund is due again at once; and a client.
+   * The charge deadline and in-flight margin are the defaults unless `chargeTimeoutMs` is given.
    */
   startService(
     provider: CardProvider,
-    options?: { logger?: Logger; metricsPort?: number },
+    options?: { logger?: Logger; metricsPort?: number; chargeTimeoutMs?: number },
   ): Promise<{ service: RunningPaymentService; client: ReturnType<typeof createPaymentClient> }>;
   /** Stops every service started, closes `sql` and drops the database. */
   close(): Promise<void>;
@@ -52,6 +53,9 @@ export async function createPaymentTestBed(prefix: string): Promise<PaymentTestB
           ...config,
           PORT: 0,
           ...(options.metricsPort === undefined ? {} : { METRICS_PORT: options.metricsPort }),
+          ...(options.chargeTimeoutMs === undefined
+            ? {}
+            : { CARD_CHARGE_TIMEOUT_MS: options.chargeTimeoutMs }),
         },
         { verifier: issuer.verifier, provider, ...(options.logger ? { logger: options.logger } : {}) },
       );

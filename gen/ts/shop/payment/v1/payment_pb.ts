@@ -312,6 +312,9 @@ export const PaymentService: GenService<{
    * amount or user is FAILED_PRECONDITION. So is a Charge of an order whose Refund came first and found
    * no payment (a charge the saga gave up on that arrives late): the caller is charged nothing; money
    * the provider captured while the Refund overtook the Charge is given back by the service itself.
+   * UNAVAILABLE when the card provider does not answer within the service's charge deadline: the
+   * charge may still have been taken, so repeat the Charge (it records what the provider did) or
+   * Refund the order (the service gives back whatever the provider captured).
    *
    * @generated from rpc shop.payment.v1.PaymentService.Charge
    */
@@ -329,7 +332,7 @@ export const PaymentService: GenService<{
    * no recorded payment: a compensating caller may treat it as done. The order is then voided, so that
    * no Charge of it still on its way can take money afterwards, and any amount the provider captured
    * for a Charge whose outcome was never recorded (the service stopped mid-call) is given back by the
-   * service.
+   * service, also when that Charge was still on its way and the provider captured after this Refund.
    *
    * @generated from rpc shop.payment.v1.PaymentService.Refund
    */

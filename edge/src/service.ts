@@ -15,12 +15,13 @@ import { type EdgeConfig, upstreamUrls } from "./config.js";
 import { type Contracts, loadContractsFile } from "./descriptors.js";
 import { createGateway } from "./gateway.js";
 import { createClientErrorHandler } from "./http/client-error.js";
-import { createConnectMethodHandler, servedMethods } from "./http/connect-method.js";
+import { createConnectMethodHandler } from "./http/connect-method.js";
 import { createCors } from "./http/cors.js";
 import { HttpError, writeError } from "./http/error-response.js";
 import { createHttpMetrics } from "./http/http-metrics.js";
 import { requestIdOf } from "./http/request-id.js";
 import { parseRequestTarget } from "./http/request-target.js";
+import { servedMethods } from "./http/served-methods.js";
 import { renderDocsPage } from "./openapi/docs-page.js";
 import { createOpenApiDocument } from "./openapi/openapi-document.js";
 import { createRateLimiter } from "./rate-limit/token-bucket.js";
@@ -127,7 +128,8 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
     trustProxy: config.TRUST_PROXY,
     logger,
   });
-  const cors = createCors(config.CORS_ALLOWED_ORIGINS);
+  const methods = servedMethods(routes.routes.map((route) => route.httpMethod));
+  const cors = createCors(config.CORS_ALLOWED_ORIGINS, methods);
   const openApiText = JSON.stringify(createOpenApiDocument(routes.routes));
   const docsPage = renderDocsPage();
 
@@ -205,10 +207,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
   });
 
   server.on("clientError", createClientErrorHandler(logger));
-  server.on(
-    "connect",
-    createConnectMethodHandler(logger, servedMethods(routes.routes.map((route) => route.httpMethod))),
-  );
+  server.on("connect", createConnectMethodHandler(logger, methods));
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, trace: Context) {
     if (lacksHost(req)) {

@@ -599,6 +599,11 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     });
     assert.equal(allowed.status, 204);
     assert.equal(allowed.headers.get("access-control-allow-origin"), "https://shop.example");
+    // The methods the contracts route, as the refused CONNECT's Allow lists them.
+    assert.equal(
+      allowed.headers.get("access-control-allow-methods"),
+      "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+    );
     const denied = await call("OPTIONS", "/v1/products", {
       headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
     });

@@ -3,24 +3,6 @@ import type { Duplex } from "node:stream";
 import type { Logger } from "@shop/platform/log";
 import { answerRawAndClose } from "./client-error.js";
 
-/** The order methods are listed in, the RFC 9110 order; any other method a route uses goes last. */
-const methodOrder = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
-
-/**
- * The methods the edge serves on some path, for the `Allow` header a 405 must carry (RFC 9110 §15.5.6):
- * those of the REST routes, plus GET and HEAD (the health, metrics and docs endpoints; HEAD wherever GET
- * is) and OPTIONS (CORS preflight, answered on every path). Why derived: a route added to the contracts
- * with a new method must show up here without anyone remembering this header.
- */
-export function servedMethods(routeMethods: Iterable<string>): string {
-  const methods = new Set(["GET", "HEAD", "OPTIONS", ...routeMethods]);
-  const rank = (method: string) => {
-    const index = methodOrder.indexOf(method);
-    return index === -1 ? methodOrder.length : index;
-  };
-  return [...methods].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).join(", ");
-}
-
 /**
  * The server's `connect` listener: answers a CONNECT request with 405 and the edge's JSON error body,
  * then closes the connection.

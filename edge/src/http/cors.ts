@@ -16,7 +16,11 @@ export interface Cors {
  * let any web page call it from a user's browser unless the operator allowed that origin; `*`
  * allows every origin (tokens are sent explicitly, never as cookies, so no credentials mode).
  */
-export function createCors(allowedOrigins: readonly string[]): Cors {
+export function createCors(
+  allowedOrigins: readonly string[],
+  /** The `Access-Control-Allow-Methods` of a preflight: the methods the edge serves (`servedMethods`). */
+  allowedMethods: string,
+): Cors {
   const any = allowedOrigins.includes("*");
   const origins = new Set(allowedOrigins);
   // With a list, the answer depends on Origin whether or not this request's origin is on it. Why on
@@ -36,7 +40,7 @@ export function createCors(allowedOrigins: readonly string[]): Cors {
         req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined;
       if (!preflight) return false;
       if (allowed) {
-        res.setHeader("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE");
+        res.setHeader("access-control-allow-methods", allowedMethods);
         res.setHeader("access-control-allow-headers", allowedHeaders);
         res.setHeader("access-control-max-age", "600");
       }

@@ -20,8 +20,8 @@ describe("idempotency keys", () => {
     }
   });
 
-  it("refuses a longer key, or one with control, non-ASCII or leading space characters, naming the field", () => {
-    for (const key of ["x".repeat(129), "a\nb", "café", " lead"]) {
+  it("refuses a longer key, or one with control or non-ASCII characters or a space at either end, naming the field", () => {
+    for (const key of ["x".repeat(129), "a\nb", "café", " lead", "trail ", " "]) {
       for (const check of [requireIdempotencyKey, optionalIdempotencyKey]) {
         const error = refusal(() => check(key));
         assert.equal(error.code, Code.InvalidArgument, JSON.stringify(key));
@@ -31,6 +31,13 @@ describe("idempotency keys", () => {
     assert.equal(
       refusal(() => requireIdempotencyKey("x".repeat(129))).rawMessage,
       "idempotency_key must be at most 128 characters",
+    );
+  });
+
+  it("says what is wrong with a key that is not printable ASCII or has a space at either end", () => {
+    assert.equal(
+      refusal(() => optionalIdempotencyKey("trail ")).rawMessage,
+      "idempotency_key must be printable ASCII, without a space at either end",
     );
   });
 

@@ -3,8 +3,12 @@ import { invalidArgument } from "./invalid-argument.js";
 /** Longest idempotency key a service accepts (a UUID is 36; the bound keeps stored keys small). */
 export const maxIdempotencyKeyLength = 128;
 
-/** Printable ASCII, not starting with a space (HTTP trims header values, so a leading one is lost). */
-const printableAscii = /^[\x21-\x7e][\x20-\x7e]*$/;
+/**
+ * Printable ASCII, neither starting nor ending with a space. Why no edge spaces: HTTP trims both ends
+ * of a header value, so `"k "` sent over gRPC and `Idempotency-Key: k ` sent over REST would otherwise
+ * be two different keys for what the caller meant as one.
+ */
+const printableAscii = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
 /** The field every request that carries a client-chosen retry key uses (the edge's `Idempotency-Key`). */
 const field = "idempotency_key";
@@ -13,7 +17,9 @@ function checked(value: string): string {
   if (value.length > maxIdempotencyKeyLength) {
     throw invalidArgument(field, `must be at most ${maxIdempotencyKeyLength} characters`);
   }
-  if (!printableAscii.test(value)) throw invalidArgument(field, "must be printable ASCII");
+  if (!printableAscii.test(value)) {
+    throw invalidArgument(field, "must be printable ASCII, without a space at either end");
+  }
   return value;
 }
 

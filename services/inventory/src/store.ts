@@ -5,7 +5,7 @@ import {
   StockReservedSchema,
 } from "@shop/gen/shop/inventory/v1/events_pb";
 import { createEvent, type ShopEvent } from "@shop/platform/events/event-codec";
-import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, gte, lt, sql } from "drizzle-orm";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { type ReservationStatusValue, reservationItems, reservations, stock } from "./schema.js";
 
@@ -280,9 +280,11 @@ export function createInventoryStore(db: Db, recordEvent: RecordEvent): Inventor
         )
         .limit(limit)
         .for("update", { skipLocked: true });
+      // `= any(array(...))` rather than `in (...)`: the array is built once, so the LIMIT holds even if
+      // the planner would otherwise scan the subquery more than once (as the inner side of a join).
       const deleted = await db
         .delete(reservations)
-        .where(inArray(reservations.id, due))
+        .where(sql`${reservations.id} = any(array(${due}))`)
         .returning({ id: reservations.id });
       return deleted.length;
     },

@@ -75,8 +75,10 @@ export interface ProductStore {
 
 type Database = PostgresJsDatabase<Record<string, unknown>>;
 
-/** Rolls back a keyed create whose key was taken meanwhile (its product and event with it). */
-const keyTaken = new Error("this caller already used this idempotency key");
+/** Rolls back a keyed create whose key another create took meanwhile (its product and event with it). */
+class KeyTakenMeanwhile extends Error {
+  override readonly name = "KeyTakenMeanwhile";
+}
 
 /** `%`, `_` and `\` match literally in the user's text, as a "contains" search promises. */
 function containsPattern(text: string): string {
@@ -102,6 +104,23 @@ export function createDrizzleProductStore(db: Database, recordChange?: ProductCh
     .where(eq(products.id, sql.placeholder("id")))
     .limit(1)
     .prepare("product_get_by_id");
+  /** What an earlier create under this caller's key did, if there was one: a repeat or a reuse. */
+  async function outcomeOfKey(
+    callerId: string,
+    idempotencyKey: string,
+    requestDigest: string,
+  ): Promise<KeyedCreateResult | undefined> {
+    const [first] = await db
+      .select({ digest: creationKeys.requestDigest, product: products })
+      .from(creationKeys)
+      .innerJoin(products, eq(products.id, creationKeys.productId))
+      .where(and(eq(creationKeys.callerId, callerId), eq(creationKeys.idempotencyKey, idempotencyKey)));
+    if (!first) return undefined;
+    return first.digest === requestDigest
+      ? { kind: "repeat", product: first.product }
+      : { kind: "key-reused", productId: first.product.id };
+  }
+
   return {
     async get(id) {
       const [row] = await getById.execute({ id });
@@ -141,6 +160,9 @@ export function createDrizzleProductStore(db: Database, recordChange?: ProductCh
 
     async createOnce(input, { callerId, idempotencyKey }) {
       const requestDigest = creationDigest(input);
+      // A retry usually comes after its first create committed: answered from the key, writing nothing.
+      const earlier = await outcomeOfKey(callerId, idempotencyKey, requestDigest);
+      if (earlier) return earlier;
       try {
         const created = await db.transaction(async (tx) => {
           // The product first (the key row references it), then the key: an insert of a key another
@@ -155,23 +177,18 @@ export function createDrizzleProductStore(db: Database, recordChange?: ProductCh
             .values({ callerId, idempotencyKey, requestDigest, productId: row.id })
             .onConflictDoNothing()
             .returning({ productId: creationKeys.productId });
-          if (!claimed) throw keyTaken;
+          if (!claimed) throw new KeyTakenMeanwhile("this caller's idempotency key was taken meanwhile");
           await record(tx, { kind: "created", product: row });
           return row;
         });
         return { kind: "created", product: created };
       } catch (error) {
-        if (error !== keyTaken) throw error;
+        if (!(error instanceof KeyTakenMeanwhile)) throw error;
       }
-      const [first] = await db
-        .select({ digest: creationKeys.requestDigest, product: products })
-        .from(creationKeys)
-        .innerJoin(products, eq(products.id, creationKeys.productId))
-        .where(and(eq(creationKeys.callerId, callerId), eq(creationKeys.idempotencyKey, idempotencyKey)));
-      if (!first) throw new Error("product vanished after an idempotency-key conflict");
-      return first.digest === requestDigest
-        ? { kind: "repeat", product: first.product }
-        : { kind: "key-reused", productId: first.product.id };
+      // A concurrent create with the same key won the race: it has committed, so this read sees it.
+      const winner = await outcomeOfKey(callerId, idempotencyKey, requestDigest);
+      if (!winner) throw new Error("product vanished after an idempotency-key conflict");
+      return winner;
     },
 
     async update(id, changes) {

@@ -16,8 +16,8 @@ export interface ChargeAttempt {
   readonly cardToken: string;
   readonly amount: Money;
   /**
-   * Aborted when the Charge stops waiting (its deadline, `CARD_CHARGE_TIMEOUT_MS`): a real client
-   * cancels its request with it. The service does not wait past it either way (see charge-deadline.ts).
+   * Aborted when the Charge stops waiting (its deadline, `CARD_CHARGE_TIMEOUT_MS`, or earlier when its
+   * caller's deadline passes or the caller cancels): a real client cancels its request with it. The service does not wait past it either way (see charge-deadline.ts).
    */
   readonly signal: AbortSignal;
 }

@@ -45,8 +45,8 @@ describe("chargeBefore", () => {
   test("does not ask the provider once the deadline has passed (a process that stalled after recording the attempt)", async () => {
     const { provider, calls } = recording(async () => ({ approved: true }));
     const now = () => 1_000_000;
-    assert.equal(await codeOf(chargeBefore(provider, attempt, 1_000_000, now)), Code.Unavailable);
-    assert.equal(await codeOf(chargeBefore(provider, attempt, 999_999, now)), Code.Unavailable);
+    assert.equal(await codeOf(chargeBefore(provider, attempt, 1_000_000, undefined, now)), Code.Unavailable);
+    assert.equal(await codeOf(chargeBefore(provider, attempt, 999_999, undefined, now)), Code.Unavailable);
     assert.deepEqual(calls, []);
   });
 
@@ -55,5 +55,29 @@ describe("chargeBefore", () => {
     assert.equal(await codeOf(chargeBefore(provider, attempt, Date.now() + 20)), Code.Unavailable);
     assert.equal(calls.length, 1);
     assert.equal(calls[0]?.signal.aborted, true, "a real client cancels its request with it");
+  });
+
+  test("stops waiting when the caller's signal aborts (its deadline passed, or it cancelled): the call's signal is aborted at once", async () => {
+    const { provider, calls } = recording(() => new Promise<never>(() => {}));
+    const caller = new AbortController();
+    const started = Date.now();
+    const charge = codeOf(chargeBefore(provider, attempt, Date.now() + 60_000, caller.signal));
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0]?.signal.aborted, false);
+    caller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
+    assert.equal(calls[0]?.signal.aborted, true, "aborted with the caller's signal");
+    assert.equal(await charge, Code.DeadlineExceeded);
+    assert.ok(Date.now() - started < 5000, "not held until the charge's own deadline");
+  });
+
+  test("does not ask the provider when the caller's signal has already aborted", async () => {
+    const { provider, calls } = recording(async () => ({ approved: true }));
+    const caller = new AbortController();
+    caller.abort();
+    assert.equal(
+      await codeOf(chargeBefore(provider, attempt, Date.now() + 60_000, caller.signal)),
+      Code.Canceled,
+    );
+    assert.deepEqual(calls, []);
   });
 });

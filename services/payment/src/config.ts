@@ -29,9 +29,15 @@ export const paymentEnv = z.object({
   }),
   /**
    * How long after its deadline a charge may still capture: a request the provider was still working
-   * on when the Charge gave up, and the skew between this service's clock and the database's.
+   * on when the Charge gave up on it, and the wall clock stepping (an NTP correction) while a charge is
+   * in flight, on this service (the deadline is read from Date.now()) or on the database (the charge's
+   * start and the check against it are both its now(); the two clocks are never compared). At least a
+   * second: with none, a provider that answers a moment late would reopen the hole the bound closes. Every replica must run the same value and
+   * CARD_CHARGE_TIMEOUT_MS: the worker judges another replica's charges by its own settings.
    */
-  CHARGE_IN_FLIGHT_MARGIN_MS: durationMsVar(60_000),
+  CHARGE_IN_FLIGHT_MARGIN_MS: durationMsVar(60_000).refine((ms) => ms >= 1000, {
+    error: "expected at least 1s",
+  }),
 });
 
 export type PaymentConfig = ReturnType<typeof loadPaymentConfig>;

@@ -77,7 +77,14 @@ export function createPaymentHandlers({
         return { payment: begun.payment };
       }
       if (begun.kind === "voided") throw orderVoided();
-      const decision = await chargeBefore(provider, { idempotencyKey: orderId, cardToken, amount }, deadline);
+      // Stops waiting at the deadline, or earlier when the caller's own deadline passes or it cancels
+      // (ctx.signal): the saga's repeat of this Charge must not overlap a provider call of this one.
+      const decision = await chargeBefore(
+        provider,
+        { idempotencyKey: orderId, cardToken, amount },
+        deadline,
+        ctx.signal,
+      );
       const outcome = await store.insertOnce(
         {
           orderId,

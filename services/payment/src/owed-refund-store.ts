@@ -128,10 +128,14 @@ export async function recordOwedRefund(
 export function createOwedRefundStore(db: PaymentDb, options: OwedRefundStoreOptions): OwedRefundStore {
   // Due and owed, by the database's clock so that replicas with skewed clocks agree.
   const dueAndOwed = and(isNull(owedRefunds.doneAt), lte(owedRefunds.nextAttemptAt, sql`now()`));
-  // When the row's charge can no longer capture (null when no charge of the row may be in flight).
-  const chargeSettlesAt = sql<Date | null>`${owedRefunds.chargeStartedAt} + make_interval(secs => ${
-    options.chargeInFlightMs / 1000
-  })`.mapWith(owedRefunds.chargeStartedAt);
+  // When no charge of the row can capture any more. A row without a charge start is judged from its
+  // creation, a later point than any charge of it began: a Refund of a replica still running the code
+  // before charge_started_at existed (a rolling upgrade) writes none, and its charge may be in flight.
+  // A row from a capture the service saw waits that one window too, but its answer is "refunded".
+  const chargeSettlesAt =
+    sql<Date>`coalesce(${owedRefunds.chargeStartedAt}, ${owedRefunds.createdAt}) + make_interval(secs => ${
+      options.chargeInFlightMs / 1000
+    })`.mapWith(owedRefunds.createdAt);
 
   return {
     async dueOrderIds(limit) {
@@ -152,7 +156,7 @@ export function createOwedRefundStore(db: PaymentDb, options: OwedRefundStoreOpt
             chargeSettlesAt,
             // Judged now, before the provider is asked, so a "nothing captured" it gives afterwards
             // is final when this is true: no charge of the order can capture after that answer.
-            chargeSettled: sql<boolean>`${owedRefunds.chargeStartedAt} is null or ${chargeSettlesAt} <= now()`,
+            chargeSettled: sql<boolean>`${chargeSettlesAt} <= now()`,
           })
           .from(owedRefunds)
           .where(and(eq(owedRefunds.orderId, orderId), dueAndOwed))
@@ -180,7 +184,7 @@ export function createOwedRefundStore(db: PaymentDb, options: OwedRefundStoreOpt
             .where(eq(owedRefunds.orderId, orderId));
           return { kind: "failed", attempts, error, retryInMs };
         }
-        if (outcome === "nothing-captured" && !claimed.chargeSettled && claimed.chargeSettlesAt) {
+        if (outcome === "nothing-captured" && !claimed.chargeSettled) {
           // The charge may still be on its way and capture after this answer: asked again once it
           // cannot. Not a failure: attempts count it, the backoff and last error stay as they are.
           const askAgainAt = claimed.chargeSettlesAt;

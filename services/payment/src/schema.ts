@@ -105,8 +105,10 @@ export const owedRefunds = pgTable(
      * deadline and a margin have passed (`CARD_CHARGE_TIMEOUT_MS` + `CHARGE_IN_FLIGHT_MARGIN_MS`) it
      * may still be on its way to the provider and capture later, so a "nothing captured" answer before
      * then is not final: the row stays owed and is asked again after that point. Null for a row
-     * recorded from a capture the service saw (a Charge that found its order voided): no charge is in
-     * flight, and every answer is final.
+     * recorded from a capture the service saw (a Charge that found its order voided), and for one
+     * written by a Refund of a replica still running the code before this column existed (a rolling
+     * upgrade): such a row is judged from its `createdAt`, later than any start of its charge (for a
+     * known capture that costs nothing: the provider answers "refunded").
      */
     chargeStartedAt: timestamp("charge_started_at", { withTimezone: true, precision: 3 }),
   },

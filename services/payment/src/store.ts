@@ -59,7 +59,7 @@ export interface PaymentStore {
    * Records that a Charge of the order is about to ask the provider for `amount` (see
    * `chargeAttempts`), under the order's lock, and commits it before returning, unless the order
    * already has a payment or was voided: see `BeginChargeOutcome`. Idempotent by order id: a repeat
-   * keeps the first record.
+   * keeps the first record's amount and moves its start (`last_started_at`) to its own, never back.
    */
   beginCharge(orderId: string, amount: Payment["amount"] & object): Promise<BeginChargeOutcome>;
   /**
@@ -110,8 +110,9 @@ function toProto(row: PaymentRow): Payment {
  * constraint: the refund must see "no payment" and void the order as one step, while a charge must
  * see "not voided" and insert its payment as one step; under READ COMMITTED two such transactions
  * would each miss the other's uncommitted row. The lock is released when the transaction ends. The
- * Charge's side takes the same lock inside `payment_begin_charge` and `payment_settle_charge_attempt`
- * (migration 0004), which also defines the key.
+ * Charge's side takes the same lock inside the SQL functions `payment_begin_charge` and
+ * `payment_settle_charge_attempt`, and `payment_order_lock_key` defines the key (in drizzle/: the
+ * latest version of `payment_begin_charge` is in 0006).
  *
  * Why a statement of its own: under READ COMMITTED a statement reads with the snapshot taken when it
  * starts, so only the statements after the one that waited for the lock see what the previous holder
@@ -136,7 +137,8 @@ export function createPaymentStore(db: PaymentDb, outbox: OutboxWriter): Payment
     async beginCharge(orderId, amount) {
       // One statement, so one round trip and no BEGIN or COMMIT of its own: the function takes the
       // order's lock, then looks for a payment and a void with fresh snapshots, and inserts the
-      // attempt, which commits with the statement, before the provider is asked (migration 0004).
+      // attempt, which commits with the statement, before the provider is asked (its latest version is in
+      // migration 0006).
       const [row] = await db.execute<{ outcome: "paid" | "voided" | "begun" }>(sql`
         select payment_begin_charge(
           ${orderId}::uuid, ${amount.currencyCode}::text, ${amount.units.toString()}::bigint, ${amount.nanos}::int

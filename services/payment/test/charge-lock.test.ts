@@ -29,13 +29,13 @@ describe("a Charge waiting for its order's lock sees the void committed by the h
   });
 
   /**
-   * Opens a transaction that holds the order's lock (the key of `payment_order_lock_key`) and voids
+   * Opens a transaction that holds the order's lock (`payment_order_lock_key`, as Refund takes it) and voids
    * the order, as a Refund that found no payment does; `commit` ends it.
    */
   async function voidHoldingTheLock(orderId: string) {
     const holder = await sql.reserve();
     await holder`begin`;
-    await holder`select pg_advisory_xact_lock(hashtextextended(${orderId}::text, 0))`;
+    await holder`select pg_advisory_xact_lock(payment_order_lock_key(${orderId}::uuid))`;
     await holder`insert into voided_orders (order_id) values (${orderId})`;
     return {
       async commit() {

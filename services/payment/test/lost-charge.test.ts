@@ -312,4 +312,102 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     // Default margin (a minute) after a 50 ms deadline: "nothing captured" is not final yet.
     assert.deepEqual(await service.owedRefunds.runPass(), pass({ nothingCapturedYet: 1 }));
   });
+
+  test("an owed refund without a charge start (written by a replica before charge_started_at existed) waits one window from its creation", async () => {
+    const refundCalls: RefundAttempt[] = [];
+    const { service } = await startService({
+      charge: () => Promise.reject(new Error("no charges expected")),
+      async refund(attempt) {
+        refundCalls.push(attempt);
+        return "nothing-captured";
+      },
+    });
+    const orderId = randomUUID();
+    // What a Refund of the old code writes for an attempt without a payment: the void and the owed
+    // refund, without charge_started_at, while the attempt's charge may still be on its way.
+    await sql`insert into voided_orders (order_id) values (${orderId})`;
+    await sql`
+      insert into owed_refunds (order_id, currency_code, units, nanos)
+      values (${orderId}, 'USD', 5, 0)`;
+
+    assert.deepEqual(await service.owedRefunds.runPass(), pass({ nothingCapturedYet: 1 }));
+    const waiting = await owedRow(orderId);
+    assert.equal(waiting?.done, false, "not closed on the first 'nothing captured'");
+    assert.equal(waiting?.nothing_captured, false);
+
+    await sql`
+      update owed_refunds
+      set created_at = created_at - interval '1 day', next_attempt_at = next_attempt_at - interval '1 day'
+      where order_id = ${orderId}`;
+    assert.deepEqual(await service.owedRefunds.runPass(), pass({ nothingCaptured: 1 }));
+    assert.equal((await owedRow(orderId))?.nothing_captured, true);
+    assert.equal(refundCalls.length, 2);
+  });
+
+  test("a repeated Charge never moves the attempt's start backwards", async () => {
+    const { client } = await startService({
+      charge: () => Promise.reject(new Error("card provider unreachable")),
+      refund: async () => "nothing-captured",
+    });
+    const orderId = randomUUID();
+    const request = { orderId, userId: "user-lost", amount: usd(3), cardToken: "tok_visa" };
+    assert.notEqual(await codeOf(client.charge(request)), undefined);
+    // A later repeat got the order's lock first and recorded its start; this one, whose statement
+    // (and so its now()) began earlier, gets the lock after it.
+    await sql`
+      update charge_attempts set last_started_at = now() + interval '1 hour' where order_id = ${orderId}`;
+    assert.notEqual(await codeOf(client.charge(request)), undefined);
+    const [attempt] = await sql<{ later: boolean }[]>`
+      select last_started_at > now() + interval '59 minutes' as later
+      from charge_attempts where order_id = ${orderId}`;
+    assert.equal(attempt?.later, true, "the later start is kept");
+  });
+
+  test("a Charge whose caller's deadline passes stops waiting for the provider and cancels its call at once, long before CARD_CHARGE_TIMEOUT_MS", {
+    timeout: 30_000,
+  }, async () => {
+    let signal: AbortSignal | undefined;
+    let asked: () => void = () => {};
+    const atProvider = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+    const { client } = await bed.startService(
+      {
+        charge(attempt) {
+          signal = attempt.signal;
+          asked();
+          return new Promise<never>(() => {});
+        },
+        refund: async () => "nothing-captured",
+      },
+      { chargeTimeoutMs: 20_000 },
+    );
+    const request = { orderId: randomUUID(), userId: "user-lost", amount: usd(2), cardToken: "tok_visa" };
+
+    // A short client deadline, as the saga's step timeout.
+    assert.equal(await codeOf(client.charge(request, { timeoutMs: 300 })), Code.DeadlineExceeded);
+    await atProvider;
+    await waitFor(
+      () => signal?.aborted === true,
+      3000,
+      "the provider call is cancelled after the caller's deadline",
+    );
+
+    // A caller that cancels.
+    const caller = new AbortController();
+    const cancelled = codeOf(client.charge({ ...request, orderId: randomUUID() }, { signal: caller.signal }));
+    await waitFor(() => signal?.aborted === false, 3000, "the second Charge reaches the provider");
+    caller.abort();
+    assert.equal(await cancelled, Code.Canceled);
+    await waitFor(() => signal?.aborted === true, 3000, "the provider call is cancelled with the caller");
+  });
 });
+
+/** Polls `condition` every 10 ms until it holds, failing with `what` after `withinMs`. */
+async function waitFor(condition: () => boolean, withinMs: number, what: string): Promise<void> {
+  const until = Date.now() + withinMs;
+  while (!condition()) {
+    if (Date.now() > until) assert.fail(`not within ${withinMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -314,7 +314,10 @@ export const PaymentService: GenService<{
    * the provider captured while the Refund overtook the Charge is given back by the service itself.
    * UNAVAILABLE when the card provider does not answer within the service's charge deadline: the
    * charge may still have been taken, so repeat the Charge (it records what the provider did) or
-   * Refund the order (the service gives back whatever the provider captured).
+   * Refund the order (the service gives back whatever the provider captured). The service also stops
+   * waiting for the provider (and cancels its request) as soon as the caller's own deadline passes or
+   * the caller cancels, so a repeat after the caller's timeout does not overlap the first provider
+   * call; the same applies then.
    *
    * @generated from rpc shop.payment.v1.PaymentService.Charge
    */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
+import { type Client, Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { MoneySchema } from "@shop/gen/shop/common/v1/money_pb";
 import { NotificationSentSchema } from "@shop/gen/shop/notification/v1/events_pb";
@@ -19,7 +19,13 @@ import { createEvent, decodeEvent, encodeEvent, type ShopEvent } from "@shop/pla
 import { namespacedStream, namespacedSubject, stripNamespace } from "@shop/platform/events/namespace";
 import { deadLetterStream, deleteStreams, domainStream } from "@shop/platform/events/streams";
 import { natsUrl, waitFor } from "@shop/platform/events/test-fixture";
-import { createTestDatabase, freePort, type TestDatabase, uniqueName } from "@shop/platform/testing";
+import {
+  createTestDatabase,
+  freePort,
+  rejectionCode,
+  type TestDatabase,
+  uniqueName,
+} from "@shop/platform/testing";
 import postgres from "postgres";
 import { parseNotificationConfig } from "../src/config.js";
 import { orderOutcomeDurables } from "../src/events.js";
@@ -28,15 +34,6 @@ import { type RunningNotificationService, startNotificationService } from "../sr
 const orderStream = domainStream("order");
 const notificationStream = domainStream("notification");
 const streams = [orderStream, notificationStream, deadLetterStream];
-
-async function codeOf(promise: Promise<unknown>): Promise<Code | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return ConnectError.from(error).code;
-  }
-}
 
 describe("notification service over gRPC, JetStream and Postgres", () => {
   const namespace = uniqueName("notif");
@@ -244,14 +241,14 @@ describe("notification service over gRPC, JetStream and Postgres", () => {
   });
 
   test("ListNotifications without a valid token is Unauthenticated", async () => {
-    assert.equal(await codeOf(client.listNotifications({})), Code.Unauthenticated);
+    assert.equal(await rejectionCode(client.listNotifications({})), Code.Unauthenticated);
     assert.equal(
-      await codeOf(client.listNotifications({}, { headers: { authorization: "Bearer not-a-jwt" } })),
+      await rejectionCode(client.listNotifications({}, { headers: { authorization: "Bearer not-a-jwt" } })),
       Code.Unauthenticated,
     );
     const expired = await issuer.sign({ userId: "u", email: "u@example.com" }, { expiresInSeconds: -60 });
     assert.equal(
-      await codeOf(client.listNotifications({}, { headers: { authorization: `Bearer ${expired}` } })),
+      await rejectionCode(client.listNotifications({}, { headers: { authorization: `Bearer ${expired}` } })),
       Code.Unauthenticated,
     );
   });
@@ -299,11 +296,11 @@ describe("notification service over gRPC, JetStream and Postgres", () => {
       [],
     );
 
-    assert.equal(await codeOf(list(owner, { pageToken: "garbage" })), Code.InvalidArgument);
+    assert.equal(await rejectionCode(list(owner, { pageToken: "garbage" })), Code.InvalidArgument);
     const lastChar = first.nextPageToken.at(-1);
     const tampered = `${first.nextPageToken.slice(0, -1)}${lastChar === "A" ? "B" : "A"}`;
-    assert.equal(await codeOf(list(owner, { pageToken: tampered })), Code.InvalidArgument);
-    assert.equal(await codeOf(list(owner, { pageSize: -1 })), Code.InvalidArgument);
+    assert.equal(await rejectionCode(list(owner, { pageToken: tampered })), Code.InvalidArgument);
+    assert.equal(await rejectionCode(list(owner, { pageSize: -1 })), Code.InvalidArgument);
   });
 
   test("events published while the service is down are processed after a restart (durable consumers)", async () => {

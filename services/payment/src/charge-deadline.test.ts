@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MoneySchema } from "@shop/gen/shop/common/v1/money_pb";
+import { rejectionCode } from "@shop/platform/testing";
 import type { CardProvider, ChargeAttempt } from "./card-provider.js";
 import { chargeBefore } from "./charge-deadline.js";
 
@@ -25,15 +26,6 @@ function recording(answer: (call: ChargeAttempt) => Promise<{ approved: true }>)
   return { provider, calls };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<Code | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return ConnectError.from(error).code;
-  }
-}
-
 describe("chargeBefore", () => {
   test("returns the provider's answer given before the deadline", async () => {
     const { provider, calls } = recording(async () => ({ approved: true }));
@@ -45,14 +37,20 @@ describe("chargeBefore", () => {
   test("does not ask the provider once the deadline has passed (a process that stalled after recording the attempt)", async () => {
     const { provider, calls } = recording(async () => ({ approved: true }));
     const now = () => 1_000_000;
-    assert.equal(await codeOf(chargeBefore(provider, attempt, 1_000_000, undefined, now)), Code.Unavailable);
-    assert.equal(await codeOf(chargeBefore(provider, attempt, 999_999, undefined, now)), Code.Unavailable);
+    assert.equal(
+      await rejectionCode(chargeBefore(provider, attempt, 1_000_000, undefined, now)),
+      Code.Unavailable,
+    );
+    assert.equal(
+      await rejectionCode(chargeBefore(provider, attempt, 999_999, undefined, now)),
+      Code.Unavailable,
+    );
     assert.deepEqual(calls, []);
   });
 
   test("stops waiting at the deadline: UNAVAILABLE, and the call's signal is aborted", async () => {
     const { provider, calls } = recording(() => new Promise<never>(() => {}));
-    assert.equal(await codeOf(chargeBefore(provider, attempt, Date.now() + 20)), Code.Unavailable);
+    assert.equal(await rejectionCode(chargeBefore(provider, attempt, Date.now() + 20)), Code.Unavailable);
     assert.equal(calls.length, 1);
     assert.equal(calls[0]?.signal.aborted, true, "a real client cancels its request with it");
   });
@@ -61,7 +59,7 @@ describe("chargeBefore", () => {
     const { provider, calls } = recording(() => new Promise<never>(() => {}));
     const caller = new AbortController();
     const started = Date.now();
-    const charge = codeOf(chargeBefore(provider, attempt, Date.now() + 60_000, caller.signal));
+    const charge = rejectionCode(chargeBefore(provider, attempt, Date.now() + 60_000, caller.signal));
     assert.equal(calls.length, 1);
     assert.equal(calls[0]?.signal.aborted, false);
     caller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
@@ -75,7 +73,7 @@ describe("chargeBefore", () => {
     const caller = new AbortController();
     caller.abort();
     assert.equal(
-      await codeOf(chargeBefore(provider, attempt, Date.now() + 60_000, caller.signal)),
+      await rejectionCode(chargeBefore(provider, attempt, Date.now() + 60_000, caller.signal)),
       Code.Canceled,
     );
     assert.deepEqual(calls, []);

@@ -3,9 +3,10 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code } from "@connectrpc/connect";
+import { rejectionCode } from "@shop/platform/testing";
 import type postgres from "postgres";
 import type { ChargeAttempt } from "../src/card-provider.js";
-import { codeOf, createHeldChargeProvider, usd } from "./overtaken-charge.js";
+import { createHeldChargeProvider, usd } from "./overtaken-charge.js";
 import { createPaymentTestBed, type PaymentTestBed } from "./payment-test-bed.js";
 
 /**
@@ -69,7 +70,7 @@ describe("a Charge waiting for its order's lock sees the void committed by the h
     });
     const orderId = randomUUID();
     const refund = await voidHoldingTheLock(orderId);
-    const charge = codeOf(
+    const charge = rejectionCode(
       client.charge({ orderId, userId: "user-lock", amount: usd(5), cardToken: "tok_visa" }),
     );
     await someoneWaitsForTheLock();
@@ -84,7 +85,7 @@ describe("a Charge waiting for its order's lock sees the void committed by the h
     const held = createHeldChargeProvider();
     const { client } = await bed.startService(held.provider);
     const orderId = randomUUID();
-    const charge = codeOf(
+    const charge = rejectionCode(
       client.charge({ orderId, userId: "user-lock", amount: usd(7), cardToken: "tok_visa" }),
     );
     await held.charging;

@@ -3,11 +3,11 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { Code } from "@connectrpc/connect";
 import { createLogger, type Logger } from "@shop/platform/log";
-import { createLogSink } from "@shop/platform/testing";
+import { createLogSink, rejectionCode } from "@shop/platform/testing";
 import type postgres from "postgres";
 import { type CardProvider, createFakeCardProvider, type RefundAttempt } from "../src/card-provider.js";
 import type { OwedRefundPass } from "../src/owed-refund-worker.js";
-import { codeOf, createHeldChargeProvider, usd } from "./overtaken-charge.js";
+import { createHeldChargeProvider, usd } from "./overtaken-charge.js";
 import { createPaymentTestBed, type PaymentTestBed } from "./payment-test-bed.js";
 
 interface OwedRow {
@@ -88,7 +88,7 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     const orderId = randomUUID();
     const request = { orderId, userId: "user-lost", amount: usd(9, 250_000_000), cardToken: "tok_visa" };
 
-    assert.notEqual(await codeOf(client.charge(request)), undefined, "the saga's Charge fails");
+    assert.notEqual(await rejectionCode(client.charge(request)), undefined, "the saga's Charge fails");
     assert.equal((await sql`select 1 from payments where order_id = ${orderId}`).length, 0);
     assert.equal(await attemptRecorded(orderId), true, "the attempt was committed before the provider call");
     assert.deepEqual(fake.ledger(), [
@@ -96,7 +96,7 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     ]);
 
     // The saga compensates: no payment was recorded, so for it nothing was taken.
-    assert.equal(await codeOf(client.refund({ orderId, reason: "charge failed" })), Code.NotFound);
+    assert.equal(await rejectionCode(client.refund({ orderId, reason: "charge failed" })), Code.NotFound);
     const owed = await owedRow(orderId);
     assert.equal(owed?.done, false, "the possibly captured money is owed");
     assert.equal(owed?.units, "9");
@@ -120,8 +120,8 @@ describe("a charge attempt the service never recorded an outcome for", () => {
 
     // Final: later passes, a repeated Refund and a late Charge move no more money.
     await service.owedRefunds.runPass();
-    assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
-    assert.equal(await codeOf(client.charge(request)), Code.FailedPrecondition);
+    assert.equal(await rejectionCode(client.refund({ orderId })), Code.NotFound);
+    assert.equal(await rejectionCode(client.charge(request)), Code.FailedPrecondition);
     await service.owedRefunds.runPass();
     assert.equal(refundCalls.length, 1);
     assert.equal(fake.ledger().length, 2);
@@ -148,8 +148,8 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     const orderId = randomUUID();
     const request = { orderId, userId: "user-lost", amount: usd(4), cardToken: "tok_chargeDeclined" };
 
-    assert.notEqual(await codeOf(client.charge(request)), undefined);
-    assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
+    assert.notEqual(await rejectionCode(client.charge(request)), undefined);
+    assert.equal(await rejectionCode(client.refund({ orderId })), Code.NotFound);
     assert.equal((await owedRow(orderId))?.done, false);
 
     // Asked at once, the provider has nothing; but as far as the service knows the charge may still
@@ -186,11 +186,11 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     const held = createHeldChargeProvider();
     const { service, client } = await startService(held.provider);
     const orderId = randomUUID();
-    const charge = codeOf(
+    const charge = rejectionCode(
       client.charge({ orderId, userId: "user-lost", amount: usd(6), cardToken: "tok_visa" }),
     );
     await held.charging;
-    assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
+    assert.equal(await rejectionCode(client.refund({ orderId })), Code.NotFound);
     // The worker asks while the provider still holds the charge: nothing captured yet.
     assert.deepEqual(await service.owedRefunds.runPass(), pass({ nothingCapturedYet: 1 }));
     const waiting = await owedRow(orderId);
@@ -225,11 +225,11 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     });
     const orderId = randomUUID();
     const capture = { kind: "capture", idempotencyKey: orderId, amount: usd(8) } as const;
-    const charge = codeOf(
+    const charge = rejectionCode(
       client.charge({ orderId, userId: "user-lost", amount: usd(8), cardToken: "tok_visa" }),
     );
     await held.charging;
-    assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
+    assert.equal(await rejectionCode(client.refund({ orderId })), Code.NotFound);
 
     // The provider has captured nothing yet: the row must stay owed, since the charge may still land.
     await service.owedRefunds.runPass();
@@ -256,7 +256,7 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     // Exactly once: later passes and a repeated Refund move no more money.
     await aDayPasses(orderId);
     await service.owedRefunds.runPass();
-    assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
+    assert.equal(await rejectionCode(client.refund({ orderId })), Code.NotFound);
     await service.owedRefunds.runPass();
     assert.equal(refundCalls.length, 2);
     assert.equal(fake.ledger().length, 2);
@@ -270,14 +270,14 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     const orderId = randomUUID();
     const request = { orderId, userId: "user-lost", amount: usd(3), cardToken: "tok_visa" };
 
-    assert.notEqual(await codeOf(client.charge(request)), undefined);
+    assert.notEqual(await rejectionCode(client.charge(request)), undefined);
     // That first charge began a day ago, long past its deadline.
     await sql`
       update charge_attempts set last_started_at = last_started_at - interval '1 day'
       where order_id = ${orderId}`;
     // The saga repeats the Charge: this one may be on its way from now on.
-    assert.notEqual(await codeOf(client.charge(request)), undefined);
-    assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
+    assert.notEqual(await rejectionCode(client.charge(request)), undefined);
+    assert.equal(await rejectionCode(client.refund({ orderId })), Code.NotFound);
 
     assert.deepEqual(await service.owedRefunds.runPass(), pass({ nothingCapturedYet: 1 }));
     assert.equal((await owedRow(orderId))?.done, false);
@@ -299,12 +299,14 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     const orderId = randomUUID();
 
     assert.equal(
-      await codeOf(client.charge({ orderId, userId: "user-lost", amount: usd(2), cardToken: "tok_visa" })),
+      await rejectionCode(
+        client.charge({ orderId, userId: "user-lost", amount: usd(2), cardToken: "tok_visa" }),
+      ),
       Code.Unavailable,
     );
     assert.equal(signal?.aborted, true, "the provider call is cancelled");
     assert.equal(await attemptRecorded(orderId), true, "its outcome is unknown");
-    assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
+    assert.equal(await rejectionCode(client.refund({ orderId })), Code.NotFound);
     const [owed] = await sql<{ started: boolean }[]>`
       select charge_started_at is not null and charge_started_at <= now() as started
       from owed_refunds where order_id = ${orderId}`;
@@ -351,12 +353,12 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     });
     const orderId = randomUUID();
     const request = { orderId, userId: "user-lost", amount: usd(3), cardToken: "tok_visa" };
-    assert.notEqual(await codeOf(client.charge(request)), undefined);
+    assert.notEqual(await rejectionCode(client.charge(request)), undefined);
     // A later repeat got the order's lock first and recorded its start; this one, whose statement
     // (and so its now()) began earlier, gets the lock after it.
     await sql`
       update charge_attempts set last_started_at = now() + interval '1 hour' where order_id = ${orderId}`;
-    assert.notEqual(await codeOf(client.charge(request)), undefined);
+    assert.notEqual(await rejectionCode(client.charge(request)), undefined);
     const [attempt] = await sql<{ later: boolean }[]>`
       select last_started_at > now() + interval '59 minutes' as later
       from charge_attempts where order_id = ${orderId}`;
@@ -385,7 +387,7 @@ describe("a charge attempt the service never recorded an outcome for", () => {
     const request = { orderId: randomUUID(), userId: "user-lost", amount: usd(2), cardToken: "tok_visa" };
 
     // A short client deadline, as the saga's step timeout.
-    assert.equal(await codeOf(client.charge(request, { timeoutMs: 300 })), Code.DeadlineExceeded);
+    assert.equal(await rejectionCode(client.charge(request, { timeoutMs: 300 })), Code.DeadlineExceeded);
     await atProvider;
     await waitFor(
       () => signal?.aborted === true,
@@ -395,7 +397,9 @@ describe("a charge attempt the service never recorded an outcome for", () => {
 
     // A caller that cancels.
     const caller = new AbortController();
-    const cancelled = codeOf(client.charge({ ...request, orderId: randomUUID() }, { signal: caller.signal }));
+    const cancelled = rejectionCode(
+      client.charge({ ...request, orderId: randomUUID() }, { signal: caller.signal }),
+    );
     await waitFor(() => signal?.aborted === false, 3000, "the second Charge reaches the provider");
     caller.abort();
     assert.equal(await cancelled, Code.Canceled);

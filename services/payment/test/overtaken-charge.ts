@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
-import { type Client, Code, ConnectError } from "@connectrpc/connect";
+import { type Client, Code } from "@connectrpc/connect";
 import { type Money, MoneySchema } from "@shop/gen/shop/common/v1/money_pb";
 import type { ChargeRequest, PaymentService } from "@shop/gen/shop/payment/v1/payment_pb";
+import { rejectionCode } from "@shop/platform/testing";
 import type { CardProvider, RefundAttempt } from "../src/card-provider.js";
 
 export function usd(units: number, nanos = 0): Money {
@@ -10,14 +11,6 @@ export function usd(units: number, nanos = 0): Money {
 }
 
 /** The gRPC code a call ended with; undefined when it succeeded. */
-export async function codeOf(promise: Promise<unknown>): Promise<Code | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return ConnectError.from(error).code;
-  }
-}
 
 /**
  * A card provider that holds every charge until the test releases it, so a Refund can overtake the
@@ -79,9 +72,9 @@ export async function overtakeCharge(
   held: HeldChargeProvider,
   request: Pick<ChargeRequest, "orderId" | "userId" | "amount" | "cardToken">,
 ): Promise<{ readonly charge: Promise<Code | undefined> }> {
-  const charge = codeOf(client.charge(request));
+  const charge = rejectionCode(client.charge(request));
   await held.charging;
-  assert.equal(await codeOf(client.refund({ orderId: request.orderId })), Code.NotFound);
+  assert.equal(await rejectionCode(client.refund({ orderId: request.orderId })), Code.NotFound);
   held.release();
   return { charge };
 }

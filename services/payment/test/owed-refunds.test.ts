@@ -4,13 +4,13 @@ import { after, before, describe, test } from "node:test";
 import { Code } from "@connectrpc/connect";
 import { createLogger, type Logger } from "@shop/platform/log";
 import { createPostgres, migrate, type Postgres } from "@shop/platform/postgres";
-import { createLogSink, freePort } from "@shop/platform/testing";
+import { createLogSink, freePort, rejectionCode } from "@shop/platform/testing";
 import type postgres from "postgres";
 import type { CardProvider, RefundAttempt } from "../src/card-provider.js";
 import { createOwedRefundStore, recordOwedRefund } from "../src/owed-refund-store.js";
 import { createOwedRefundWorker, type OwedRefundWorkerOptions } from "../src/owed-refund-worker.js";
 import { migrationsFolder } from "../src/service.js";
-import { codeOf, createHeldChargeProvider, overtakeCharge, usd } from "./overtaken-charge.js";
+import { createHeldChargeProvider, overtakeCharge, usd } from "./overtaken-charge.js";
 import { createPaymentTestBed, type PaymentTestBed } from "./payment-test-bed.js";
 
 interface OwedRow {
@@ -114,7 +114,7 @@ describe("refunds owed for charges captured after their order was voided", () =>
     assert.equal(await pendingGauge(metricsPort), "1");
 
     // A retried Charge still stops at the void and leaves the give-back to the worker.
-    assert.equal(await codeOf(client.charge(request)), Code.FailedPrecondition);
+    assert.equal(await rejectionCode(client.charge(request)), Code.FailedPrecondition);
     assert.equal(held.refundCalls.length, 1);
 
     assert.deepEqual(await service.owedRefunds.runPass(), {

@@ -9,11 +9,11 @@ import { PaymentService, PaymentStatus } from "@shop/gen/shop/payment/v1/payment
 import { createTestTokenIssuer, type TestTokenIssuer } from "@shop/platform/auth/testing";
 import { decodeEvent } from "@shop/platform/events/event-codec";
 import { createLogger } from "@shop/platform/log";
-import { createLogSink, createTestDatabase, type TestDatabase } from "@shop/platform/testing";
+import { createLogSink, createTestDatabase, rejectionCode, type TestDatabase } from "@shop/platform/testing";
 import postgres from "postgres";
 import { loadPaymentConfig } from "../src/config.js";
 import { type RunningPaymentService, startPaymentService } from "../src/service.js";
-import { codeOf, createHeldChargeProvider, overtakeCharge, usd } from "./overtaken-charge.js";
+import { createHeldChargeProvider, overtakeCharge, usd } from "./overtaken-charge.js";
 
 describe("payment service over gRPC", () => {
   let database: TestDatabase;
@@ -118,11 +118,15 @@ describe("payment service over gRPC", () => {
     const orderId = randomUUID();
     await client.charge({ orderId, userId: "user-c", amount: usd(3), cardToken: "tok_visa" });
     assert.equal(
-      await codeOf(client.charge({ orderId, userId: "user-c", amount: usd(4), cardToken: "tok_visa" })),
+      await rejectionCode(
+        client.charge({ orderId, userId: "user-c", amount: usd(4), cardToken: "tok_visa" }),
+      ),
       Code.FailedPrecondition,
     );
     assert.equal(
-      await codeOf(client.charge({ orderId, userId: "user-x", amount: usd(3), cardToken: "tok_visa" })),
+      await rejectionCode(
+        client.charge({ orderId, userId: "user-x", amount: usd(3), cardToken: "tok_visa" }),
+      ),
       Code.FailedPrecondition,
     );
   });
@@ -157,13 +161,13 @@ describe("payment service over gRPC", () => {
     const refund = await client.refund({ orderId });
     assert.equal(refund.payment?.status, PaymentStatus.DECLINED);
     assert.equal((await outboxFor("shop.payment.v1.PaymentRefunded", orderId)).length, 0);
-    assert.equal(await codeOf(client.refund({ orderId: randomUUID() })), Code.NotFound);
+    assert.equal(await rejectionCode(client.refund({ orderId: randomUUID() })), Code.NotFound);
   });
 
   test("a Refund that finds no payment voids the order: a later Charge is FailedPrecondition, nothing taken", async () => {
     // The saga compensates a charge that timed out with a Refund; NotFound tells it nothing was taken.
     const orderId = randomUUID();
-    assert.equal(await codeOf(client.refund({ orderId, reason: "order cancelled" })), Code.NotFound);
+    assert.equal(await rejectionCode(client.refund({ orderId, reason: "order cancelled" })), Code.NotFound);
     const late = client.charge({ orderId, userId: "user-v", amount: usd(11), cardToken: "tok_visa" });
     await assert.rejects(late, (error: unknown) => {
       const connectError = ConnectError.from(error);
@@ -174,7 +178,7 @@ describe("payment service over gRPC", () => {
     assert.equal((await rowsFor(orderId)).length, 0);
     assert.equal((await outboxFor("shop.payment.v1.PaymentCaptured", orderId)).length, 0);
     // Compensation stays repeatable.
-    assert.equal(await codeOf(client.refund({ orderId })), Code.NotFound);
+    assert.equal(await rejectionCode(client.refund({ orderId })), Code.NotFound);
   });
 
   test("a Charge still at the provider when the Refund comes is given back and refused", async () => {
@@ -228,16 +232,16 @@ describe("payment service over gRPC", () => {
     const own = await client.getPayment({ id }, { headers: { authorization: `Bearer ${ownerToken}` } });
     assert.equal(own.payment?.orderId, orderId);
     assert.equal(
-      await codeOf(client.getPayment({ id }, { headers: { authorization: `Bearer ${otherToken}` } })),
+      await rejectionCode(client.getPayment({ id }, { headers: { authorization: `Bearer ${otherToken}` } })),
       Code.NotFound,
     );
     assert.equal(
-      await codeOf(
+      await rejectionCode(
         client.getPayment({ id: "not-a-uuid" }, { headers: { authorization: `Bearer ${ownerToken}` } }),
       ),
       Code.NotFound,
     );
-    assert.equal(await codeOf(client.getPayment({ id })), Code.Unauthenticated);
+    assert.equal(await rejectionCode(client.getPayment({ id })), Code.Unauthenticated);
   });
 
   test("bad input is InvalidArgument naming the field", async () => {
@@ -268,13 +272,16 @@ describe("payment service over gRPC", () => {
         assert.match(connectError.rawMessage, new RegExp(field));
       }
     }
-    assert.equal(await codeOf(client.refund({ orderId: "x" })), Code.InvalidArgument);
+    assert.equal(await rejectionCode(client.refund({ orderId: "x" })), Code.InvalidArgument);
     // The refund reason's 500-character limit counts characters: 500 emoji pass the check (and find
     // no payment), 501 do not.
     const unpaid = randomUUID();
-    assert.equal(await codeOf(client.refund({ orderId: unpaid, reason: "😀".repeat(500) })), Code.NotFound);
     assert.equal(
-      await codeOf(client.refund({ orderId: unpaid, reason: "😀".repeat(501) })),
+      await rejectionCode(client.refund({ orderId: unpaid, reason: "😀".repeat(500) })),
+      Code.NotFound,
+    );
+    assert.equal(
+      await rejectionCode(client.refund({ orderId: unpaid, reason: "😀".repeat(501) })),
       Code.InvalidArgument,
     );
     // Nothing was stored for the rejected requests.

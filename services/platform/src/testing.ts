@@ -10,3 +10,4 @@ export { createLogSink, pluck } from "./testing/log-sink.js";
 export { createTestStreamName, uniqueName } from "./testing/names.js";
 export { freePort, freePortOffset } from "./testing/ports.js";
 export { createTestRedisPrefix, type TestRedisOptions, type TestRedisPrefix } from "./testing/redis.js";
+export { rejectionCode } from "./testing/rejection-code.js";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
+import { rejectionCode } from "@shop/platform/testing";
 import { startTestProductService, type TestProductService } from "./harness.js";
 
 let shop: TestProductService;
@@ -11,25 +12,16 @@ after(() => shop.stop());
 
 const price = { currencyCode: "EUR", units: 5n, nanos: 0 };
 
-async function codeOf(promise: Promise<unknown>): Promise<Code | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return ConnectError.from(error).code;
-  }
-}
-
 describe("product service access rules over gRPC", () => {
   it("requires a token for CreateProduct and UpdateProduct", async () => {
     const anonymous = shop.clientWithToken(undefined);
     assert.equal(
-      await codeOf(anonymous.createProduct({ product: { name: "Mug", price } })),
+      await rejectionCode(anonymous.createProduct({ product: { name: "Mug", price } })),
       Code.Unauthenticated,
     );
     const { product } = await shop.client.createProduct({ product: { name: "Mug", price } });
     assert.equal(
-      await codeOf(
+      await rejectionCode(
         anonymous.updateProduct({
           product: { id: product?.id, name: "Cup" },
           updateMask: { paths: ["name"] },
@@ -43,12 +35,12 @@ describe("product service access rules over gRPC", () => {
     const token = await shop.issuer.sign({ userId: "u1", email: "ann@example.com", roles: [] });
     const customer = shop.clientWithToken(token);
     assert.equal(
-      await codeOf(customer.createProduct({ product: { name: "Mug", price } })),
+      await rejectionCode(customer.createProduct({ product: { name: "Mug", price } })),
       Code.PermissionDenied,
     );
     const { product } = await shop.client.createProduct({ product: { name: "Plate", price } });
     assert.equal(
-      await codeOf(
+      await rejectionCode(
         customer.updateProduct({
           product: { id: product?.id, name: "Bowl" },
           updateMask: { paths: ["name"] },
@@ -66,7 +58,7 @@ describe("product service access rules over gRPC", () => {
       { expiresInSeconds: -60 },
     );
     assert.equal(
-      await codeOf(shop.clientWithToken(token).createProduct({ product: { name: "Mug", price } })),
+      await rejectionCode(shop.clientWithToken(token).createProduct({ product: { name: "Mug", price } })),
       Code.Unauthenticated,
     );
   });

@@ -33,6 +33,16 @@ local function snapshot(status, detail)
   return out
 end
 
+-- The answer to an add whose idempotency key is recorded already: 'repeat' (3) when that add was
+-- this one (request = 'productId quantity'), 'keyReused' (4) with what it added when it was
+-- another; nil when the key is not recorded.
+local function earlierAdd(key, request)
+  local recorded = redis.call('HGET', KEYS[5], key)
+  if recorded == request then return snapshot(3, 0) end
+  if recorded then return snapshot(4, recorded) end
+  return nil
+end
+
 local function touch(ttl, now)
   local previous = tonumber(redis.call('GET', KEYS[3]) or '0')
   local changed = tonumber(now)
@@ -45,9 +55,24 @@ end
 /**
  * Status codes in a snapshot's first element. `repeat`: the idempotency key was applied already by
  * the same add (nothing changed); `keyReused`: it was applied by another add (detail = what that one
- * added, `productId quantity`; nothing changed).
+ * added, `productId quantity`; nothing changed); `notRecorded`: the key is not recorded (nothing changed).
  */
-export const scriptStatus = { ok: 0, quantityExceeded: 1, tooManyLines: 2, repeat: 3, keyReused: 4 } as const;
+export const scriptStatus = {
+  ok: 0,
+  quantityExceeded: 1,
+  tooManyLines: 2,
+  repeat: 3,
+  keyReused: 4,
+  notRecorded: 5,
+} as const;
+
+/**
+ * ARGV: productId, quantity, idempotency key. Changes nothing: answers as `addItemScript` would for
+ * a key already recorded (`repeat` or `keyReused`), else `notRecorded`. Lets a retried add be
+ * answered before the catalog is asked about its product (see the cart handlers).
+ */
+export const earlierAddScript = `${snapshot}
+return earlierAdd(ARGV[3], ARGV[1] .. ' ' .. ARGV[2]) or snapshot(5, 0)`;
 
 /** Returns the cart unchanged. */
 export const readCartScript = `${snapshot}
@@ -70,9 +95,8 @@ local add, maxQuantity, maxLines = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumbe
 local key, maxKeys = ARGV[7], tonumber(ARGV[8])
 local request = id .. ' ' .. ARGV[2]
 if key ~= '' then
-  local recorded = redis.call('HGET', KEYS[5], key)
-  if recorded == request then return snapshot(3, 0) end
-  if recorded then return snapshot(4, recorded) end
+  local earlier = earlierAdd(key, request)
+  if earlier then return earlier end
 end
 local current = tonumber(redis.call('HGET', KEYS[1], id) or '0')
 if current == 0 and redis.call('HLEN', KEYS[1]) >= maxLines then return snapshot(2, maxLines) end

@@ -6,7 +6,7 @@ import { optionalIdempotencyKey } from "@shop/platform/idempotency-key";
 import { traceHeaders } from "@shop/platform/request-context";
 import type { Catalog } from "./catalog.js";
 import type { CartEvents } from "./events.js";
-import type { CartStore, StoredCart } from "./store.js";
+import type { AddResult, CartStore, StoredCart } from "./store.js";
 import { cartLimits, requireOrderedRemoval, requireProductId, requireQuantity } from "./validation.js";
 
 function toProto(userId: string, cart: StoredCart) {
@@ -15,6 +15,30 @@ function toProto(userId: string, cart: StoredCart) {
     items: cart.items.map((item) => ({ productId: item.productId, quantity: item.quantity })),
     ...(cart.updatedMs === undefined ? {} : { updateTime: timestampFromMs(cart.updatedMs) }),
   };
+}
+
+/** AddItem's answer for what the store did: the cart, or the refusal's error. */
+function answerAdd(userId: string, productId: string, quantity: number, result: AddResult) {
+  switch (result.kind) {
+    case "added":
+    case "repeat":
+      return { cart: toProto(userId, result.cart) };
+    case "key-reused":
+      throw new ConnectError(
+        `idempotency_key was already used on this cart to add ${result.first.quantity} of product "${result.first.productId}"; it adds nothing else: send a new key for a different add`,
+        Code.FailedPrecondition,
+      );
+    case "quantity-exceeded":
+      throw new ConnectError(
+        `cart already holds ${result.current} of product "${productId}"; adding ${quantity} would exceed ${cartLimits.maxQuantityPerLine}`,
+        Code.FailedPrecondition,
+      );
+    case "too-many-lines":
+      throw new ConnectError(
+        `cart already holds ${cartLimits.maxLines} different products; remove one first`,
+        Code.FailedPrecondition,
+      );
+  }
 }
 
 /**
@@ -41,28 +65,21 @@ export function createCartHandlers(
       const requested = requireProductId(request.productId);
       const quantity = requireQuantity(request.quantity);
       const idempotencyKey = optionalIdempotencyKey(request.idempotencyKey);
+      // A retry whose key is recorded is answered from Redis alone: the add it repeats was checked
+      // against the catalog when it was applied, and asking again would turn the retry of a done add
+      // into UNAVAILABLE whenever the product service is down. A canonical product id is what the
+      // catalog answers, so `requested` matches what the first add recorded.
+      const earlier = idempotencyKey
+        ? await store.earlierAdd(userId, requested, quantity, idempotencyKey)
+        : undefined;
+      if (earlier) return answerAdd(userId, requested, quantity, earlier);
       const productId = await catalog.requireProduct(requested, traceHeaders(context.values));
-      const result = await store.add(userId, productId, quantity, idempotencyKey);
-      switch (result.kind) {
-        case "added":
-        case "repeat":
-          return { cart: toProto(userId, result.cart) };
-        case "key-reused":
-          throw new ConnectError(
-            `idempotency_key was already used on this cart to add ${result.first.quantity} of product "${result.first.productId}"; it adds nothing else: send a new key for a different add`,
-            Code.FailedPrecondition,
-          );
-        case "quantity-exceeded":
-          throw new ConnectError(
-            `cart already holds ${result.current} of product "${productId}"; adding ${quantity} would exceed ${cartLimits.maxQuantityPerLine}`,
-            Code.FailedPrecondition,
-          );
-        case "too-many-lines":
-          throw new ConnectError(
-            `cart already holds ${cartLimits.maxLines} different products; remove one first`,
-            Code.FailedPrecondition,
-          );
-      }
+      return answerAdd(
+        userId,
+        productId,
+        quantity,
+        await store.add(userId, productId, quantity, idempotencyKey),
+      );
     },
 
     async removeItem(request, context) {

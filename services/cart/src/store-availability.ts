@@ -23,6 +23,8 @@ export function withRedisAvailability(store: CartStore, logger: Logger): CartSto
     get: (userId) => guard("get", userId, () => store.get(userId)),
     add: (userId, productId, quantity, idempotencyKey) =>
       guard("add", userId, () => store.add(userId, productId, quantity, idempotencyKey)),
+    earlierAdd: (userId, productId, quantity, idempotencyKey) =>
+      guard("earlier-add", userId, () => store.earlierAdd(userId, productId, quantity, idempotencyKey)),
     remove: (userId, productId) => guard("remove", userId, () => store.remove(userId, productId)),
     clear: (userId) => guard("clear", userId, () => store.clear(userId)),
     clearIfUnchanged: (userId, updatedMs) =>

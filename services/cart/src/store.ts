@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import {
   addItemScript,
   clearIfUnchangedScript,
+  earlierAddScript,
   readCartScript,
   removalOutcome,
   removeItemScript,
@@ -61,6 +62,17 @@ export interface CartStore {
    * checked and recorded in the same atomic step as the add.
    */
   add(userId: string, productId: string, quantity: number, idempotencyKey?: string): Promise<AddResult>;
+  /**
+   * What \`add\` would answer with this idempotency key if the key is recorded already ("repeat" or
+   * "key-reused"), without changing anything; undefined when it is not recorded. Lets a retry be
+   * answered without asking the catalog again.
+   */
+  earlierAdd(
+    userId: string,
+    productId: string,
+    quantity: number,
+    idempotencyKey: string,
+  ): Promise<AddResult | undefined>;
   remove(userId: string, productId: string): Promise<StoredCart>;
   clear(userId: string): Promise<void>;
   /**
@@ -97,6 +109,7 @@ type CartKeys = [string, string, string, string, string, string];
 
 interface CartCommands {
   cartRead(...keys: CartKeys): Promise<ScriptReply>;
+  cartEarlierAdd(...keysAndArgs: [...CartKeys, string, number, string]): Promise<ScriptReply>;
   cartAdd(...keysAndArgs: [...CartKeys, ...Array<string | number>]): Promise<ScriptReply>;
   cartRemove(...keysAndArgs: [...CartKeys, ...Array<string | number>]): Promise<ScriptReply>;
   cartClearIfUnchanged(...keysAndArgs: [...CartKeys, number]): Promise<number>;
@@ -114,6 +127,7 @@ export function createCartStore(options: CartStoreOptions): CartStore {
   const { redis, keyPrefix, ttlSeconds } = options;
   const now = options.now ?? Date.now;
   redis.defineCommand("cartRead", { numberOfKeys: 6, lua: readCartScript });
+  redis.defineCommand("cartEarlierAdd", { numberOfKeys: 6, lua: earlierAddScript });
   redis.defineCommand("cartAdd", { numberOfKeys: 6, lua: addItemScript });
   redis.defineCommand("cartRemove", { numberOfKeys: 6, lua: removeItemScript });
   redis.defineCommand("cartClearIfUnchanged", { numberOfKeys: 6, lua: clearIfUnchangedScript });
@@ -153,24 +167,13 @@ export function createCartStore(options: CartStoreOptions): CartStore {
         idempotencyKey ?? "",
         options.maxIdempotencyKeys,
       );
-      const cart = parseCart(reply);
-      switch (Number(reply[0])) {
-        case scriptStatus.ok:
-          return { kind: "added", cart };
-        case scriptStatus.repeat:
-          return { kind: "repeat", cart };
-        case scriptStatus.keyReused: {
-          // `productId quantity`: product ids never hold a space (see validation.ts).
-          const [first = "", firstQuantity = "0"] = reply[1].split(" ");
-          return { kind: "key-reused", first: { productId: first, quantity: Number(firstQuantity) }, cart };
-        }
-        case scriptStatus.quantityExceeded:
-          return { kind: "quantity-exceeded", current: Number(reply[1]), cart };
-        case scriptStatus.tooManyLines:
-          return { kind: "too-many-lines", cart };
-        default:
-          throw new Error(`unexpected cart script status ${reply[0]}`);
-      }
+      const result = addResultOf(reply);
+      if (!result) throw new Error("the cart add script answered that its key is not recorded");
+      return result;
+    },
+
+    async earlierAdd(userId, productId, quantity, idempotencyKey) {
+      return addResultOf(await commands.cartEarlierAdd(...keys(userId), productId, quantity, idempotencyKey));
     },
 
     async remove(userId, productId) {
@@ -208,6 +211,30 @@ export function createCartStore(options: CartStoreOptions): CartStore {
       return { outcome: kind, repeat: repeat === 1 };
     },
   };
+}
+
+/** The outcome an add script's reply reports; undefined for `notRecorded` (the earlier-add check's "no"). */
+function addResultOf(reply: ScriptReply): AddResult | undefined {
+  const cart = parseCart(reply);
+  switch (Number(reply[0])) {
+    case scriptStatus.ok:
+      return { kind: "added", cart };
+    case scriptStatus.repeat:
+      return { kind: "repeat", cart };
+    case scriptStatus.keyReused: {
+      // `productId quantity`: product ids never hold a space (see validation.ts).
+      const [first = "", firstQuantity = "0"] = reply[1].split(" ");
+      return { kind: "key-reused", first: { productId: first, quantity: Number(firstQuantity) }, cart };
+    }
+    case scriptStatus.quantityExceeded:
+      return { kind: "quantity-exceeded", current: Number(reply[1]), cart };
+    case scriptStatus.tooManyLines:
+      return { kind: "too-many-lines", cart };
+    case scriptStatus.notRecorded:
+      return undefined;
+    default:
+      throw new Error(`unexpected cart script status ${reply[0]}`);
+  }
 }
 
 function parseCart(reply: ScriptReply): StoredCart {

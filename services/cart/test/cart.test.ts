@@ -452,6 +452,40 @@ describe("cart service over gRPC", () => {
     }
   });
 
+  test("product service down: a keyed AddItem already applied is answered from the cart; a new one is UNAVAILABLE", async () => {
+    const { options } = await shopper();
+    const [a, b] = [productIds[19] ?? "", productIds[20] ?? ""];
+    const key = randomUUID();
+    await client.addItem({ productId: a, quantity: 2, idempotencyKey: key }, options);
+    // A second cart process on the same Redis whose product service is gone: the retry of the
+    // applied add must not depend on the catalog.
+    const orphan = await startCart(`http://127.0.0.1:${await freePort()}`);
+    try {
+      const orphanClient = createClient(
+        CartService,
+        createGrpcTransport({ baseUrl: `http://127.0.0.1:${orphan.port}` }),
+      );
+      const { cart: repeat } = await orphanClient.addItem(
+        { productId: a.toUpperCase(), quantity: 2, idempotencyKey: key },
+        options,
+      );
+      assert.deepEqual(lines(repeat), [`${a}x2`], "the retry answers the cart and adds nothing");
+      const reused = await failure(
+        orphanClient.addItem({ productId: b, quantity: 2, idempotencyKey: key }, options),
+      );
+      assert.equal(reused?.code, Code.FailedPrecondition, "the same key for another add");
+      for (const idempotencyKey of [randomUUID(), ""]) {
+        const error = await failure(
+          orphanClient.addItem({ productId: a, quantity: 1, idempotencyKey }, options),
+        );
+        assert.equal(error?.code, Code.Unavailable, `a new add (key "${idempotencyKey}") needs the catalog`);
+      }
+      assert.deepEqual(lines((await client.getCart({}, options)).cart), [`${a}x2`]);
+    } finally {
+      await orphan.shutdown();
+    }
+  });
+
   test("every change sets and refreshes the TTL of all the cart's keys; reads do not", async () => {
     const { userId, options } = await shopper();
     const [a, b] = [productIds[6] ?? "", productIds[7] ?? ""];

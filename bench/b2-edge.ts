@@ -16,6 +16,7 @@ import { measureOpenLoopLatency, type OpenLoopLatency } from "./open-loop-latenc
 import { type PairedLatency, pairedAddedLatency } from "./paired-latency.js";
 import { type SpawnedServer, spawnServer } from "./spawn-server.js";
 import { formatRatio, median } from "./stats.js";
+import { type WakeupDelay, withWakeupProbes } from "./wakeup-delay.js";
 
 const run = promisify(execFile);
 
@@ -45,18 +46,30 @@ export interface B2Options {
   readonly latencyRounds: number;
 }
 
+/** One open-loop run, with how late the machine woke a task that only sleeps meanwhile (wakeup-delay.ts). */
+interface MeasuredLatency {
+  readonly latency: OpenLoopLatency;
+  readonly wakeups: readonly WakeupDelay[];
+  /** Share of all CPUs' time the machine was busy during the run. */
+  readonly machineBusy: number;
+}
+
 interface LatencyRound {
   readonly direct: OpenLoopLatency;
+  readonly directRun: MeasuredLatency;
   readonly edge: OpenLoopLatency;
   /** The edge's added time per request, from the edge's and the product's request logs. */
   readonly paired: PairedLatency;
   readonly floor: OpenLoopLatency;
   /** The same for the bare forwarding proxy: what one more process hop costs here, the floor for any edge. */
   readonly floorPaired: PairedLatency;
+  readonly edgeRun: MeasuredLatency;
+  readonly floorRun: MeasuredLatency;
 }
 
 /** One open-loop run through a proxy: client-side latency and the proxy's added time per request. */
 interface ProxyRun {
+  readonly run: MeasuredLatency;
   readonly measured: OpenLoopLatency;
   readonly paired: PairedLatency;
 }
@@ -196,25 +209,30 @@ export async function runB2(options: B2Options): Promise<string> {
     // (`perf sched` showed 10–35 ms run-queue waits), which is an artefact of the pinning, not
     // a cost of the edge.
     await allowAllCpus([productPid, edge.process.pid as number, floor.process.pid as number]);
-    const latency = (protocol: "grpc" | "http1", url: string) =>
-      measureOpenLoopLatency({
-        url,
-        protocol,
-        ...(protocol === "grpc" ? { bodyFile } : {}),
-        rate: halfRate,
-        seconds: options.latencySeconds,
-        cpus: allCpus,
-      });
+    const latency = async (protocol: "grpc" | "http1", url: string): Promise<MeasuredLatency> => {
+      const { result, probes, machineBusy } = await withWakeupProbes(() =>
+        measureOpenLoopLatency({
+          url,
+          protocol,
+          ...(protocol === "grpc" ? { bodyFile } : {}),
+          rate: halfRate,
+          seconds: options.latencySeconds,
+          cpus: allCpus,
+        }),
+      );
+      return { latency: result, wakeups: probes, machineBusy };
+    };
     /** Client-side latency through `proxy`, and its added time paired with the product's log. */
     const viaProxy = async (proxy: SpawnedServer, url: string): Promise<ProxyRun> => {
       const proxyOutput = proxy.captureOutput();
       const productOutput = product.captureOutput();
-      const measured = await latency("http1", url);
-      return { measured, paired: pairedAddedLatency(proxyOutput(), productOutput()) };
+      const run = await latency("http1", url);
+      return { run, measured: run.latency, paired: pairedAddedLatency(proxyOutput(), productOutput()) };
     };
     const latencyRounds: LatencyRound[] = [];
     for (let round = 1; round <= options.latencyRounds; round++) {
-      const directLatency = await latency("grpc", grpcUrl);
+      const directRun = await latency("grpc", grpcUrl);
+      const directLatency = directRun.latency;
       // The floor and the edge take turns at going first, so neither always follows the direct run.
       const order = round % 2 === 1 ? (["floor", "edge"] as const) : (["edge", "floor"] as const);
       const proxies = { floor: { server: floor, url: floorUrl }, edge: { server: edge, url: restUrl } };
@@ -224,13 +242,16 @@ export async function runB2(options: B2Options): Promise<string> {
       const edgeRun = measured.edge as ProxyRun;
       latencyRounds.push({
         direct: directLatency,
+        directRun,
+        edgeRun: edgeRun.run,
+        floorRun: floorRun.run,
         edge: edgeRun.measured,
         paired: edgeRun.paired,
         floor: floorRun.measured,
         floorPaired: floorRun.paired,
       });
       console.log(
-        `B2 latency round ${round}: p99 direct ${directLatency.p99.toFixed(2)} ms, edge ${edgeRun.measured.p99.toFixed(2)} ms, floor ${floorRun.measured.p99.toFixed(2)} ms; added per request p99: edge ${edgeRun.paired.p99.toFixed(2)} ms, floor ${floorRun.paired.p99.toFixed(2)} ms`,
+        `B2 latency round ${round}: p99 direct ${directLatency.p99.toFixed(2)} ms, edge ${edgeRun.measured.p99.toFixed(2)} ms, floor ${floorRun.measured.p99.toFixed(2)} ms; added per request p99: edge ${edgeRun.paired.p99.toFixed(2)} ms, floor ${floorRun.paired.p99.toFixed(2)} ms; sleeps ≥ 2 ms late during the edge run: ${formatPercent(lateShare(edgeRun.run.wakeups, "shareLate2ms"))}`,
       );
     }
     return report(
@@ -298,6 +319,23 @@ interface SaturationRuns {
   readonly edgeFewerConnectionsRuns: readonly Throughput[];
 }
 
+/** The share of all CPUs' 1 ms sleeps that ended at least that late (probes weighted by their sleeps). */
+function lateShare(probes: readonly WakeupDelay[], field: "shareLate1ms" | "shareLate2ms"): number {
+  const wakeups = probes.reduce((sum, probe) => sum + probe.wakeups, 0);
+  const late = probes.reduce((sum, probe) => sum + probe[field] * probe.wakeups, 0);
+  return wakeups === 0 ? 0 : late / wakeups;
+}
+
+function formatPercent(share: number): string {
+  return `${(share * 100).toFixed(share < 0.1 ? 2 : 1)} %`;
+}
+
+function wakeupRow(round: number, path: string, run: MeasuredLatency): string {
+  const worst = (field: "p99LateMs" | "maxLateMs") =>
+    Math.max(0, ...run.wakeups.map((probe) => probe[field]));
+  return `| ${round} | ${path} | ${formatPercent(run.machineBusy)} | ${formatPercent(lateShare(run.wakeups, "shareLate1ms"))} | ${formatPercent(lateShare(run.wakeups, "shareLate2ms"))} | ${worst("p99LateMs").toFixed(2)} | ${worst("maxLateMs").toFixed(2)} |`;
+}
+
 /** Median CPU µs per request of the process at `index` over `runs`, rounded. */
 function medianMicros(runs: readonly Throughput[], index: number): number {
   return Math.round(median(runs.map((r) => r.microsPerRequest[index] as number)));
@@ -347,6 +385,15 @@ function report(
         `| ${i + 1} | ${r.floorPaired.pairs} | ${fmt(r.floorPaired.p50)} | ${fmt(r.floorPaired.p99)} | ${r.paired.pairs} | ${fmt(r.paired.p50)} | ${fmt(r.paired.p99)} |`,
     )
     .join("\n");
+  const wakeupRows = latencyRounds
+    .flatMap((r, i) => [
+      wakeupRow(i + 1, "gRPC direct", r.directRun),
+      wakeupRow(i + 1, "REST through the bare forwarding proxy (floor)", r.floorRun),
+      wakeupRow(i + 1, "REST through the edge", r.edgeRun),
+    ])
+    .join("\n");
+  const edgeLateShare = median(latencyRounds.map((r) => lateShare(r.edgeRun.wakeups, "shareLate2ms")));
+  const requestsMeetingLateWakeup = 1 - (1 - edgeLateShare) ** 2;
   const pairedP99 = median(latencyRounds.map((r) => r.paired.p99));
   const floorP99 = median(latencyRounds.map((r) => r.floorPaired.p99));
   const pairedP50 = median(latencyRounds.map((r) => r.paired.p50));
@@ -418,5 +465,19 @@ Added p50: edge ${fmt(pairedP50)} ms, bare proxy ${fmt(floorP50)} ms.
 (Difference of client-side p99s, edge − direct, median of the rounds: ${fmt(median(addedP99s))} ms; the direct path's
 own p99 moves by several ms from run to run, so this difference is noisy and can even come out negative.)
 
-Reproduce: \`npm run bench -- b2\` (needs \`h2load\` and \`taskset\`, Postgres and Redis running).`;
+What the machine itself adds: during each run a probe on each CPU (\`bench/probes/wakeup-delay.c\`) did nothing but
+sleep 1 ms at a time and measured how late each sleep ended. Such a task needs the CPU for microseconds, so its lateness is
+the wait this machine imposes on any process it wakes (shares over both CPUs' sleeps; lateness p99 and max of the worse CPU):
+
+| round | path | machine busy | sleeps ≥ 1 ms late | sleeps ≥ 2 ms late | lateness p99 ms | lateness max ms |
+|---|---|---:|---:|---:|---:|---:|
+${wakeupRows}
+
+Inside the paired window a request wakes two processes at least: the product when the request arrives, and the proxy
+when the reply does. ${formatPercent(edgeLateShare)} of the probes' wake-ups were at least 2 ms late during the edge's runs (median of the rounds);
+if those two wake-ups meet the same odds, ${formatPercent(requestsMeetingLateWakeup)} of requests wait at least 2 ms in that window whatever the proxy's
+code (busier processes than a sleeping probe fare no better). Above 1 %, no proxy's added p99 can be under 2 ms on this
+machine at this load.
+
+Reproduce: \`npm run bench -- b2\` (needs \`h2load\`, \`taskset\` and \`cc\`, Postgres and Redis running).`;
 }

@@ -13,3 +13,16 @@ export function cpuSeconds(pid: number): number {
   // After the command name: field 3 is state, so utime (14) and stime (15) are at offsets 11 and 12.
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
+
+/** The machine's CPU time counters so far, in ticks: busy (everything but idle and iowait) and total. */
+export function machineTicks(): { readonly busy: number; readonly total: number } {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+  // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"; guest time is inside user.
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
+  return { busy, total: busy + (idle ?? 0) + (iowait ?? 0) };
+}

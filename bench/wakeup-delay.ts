@@ -1,5 +1,6 @@
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
+import { rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,9 @@ let probeBinary: Promise<string> | undefined;
 /** Compiles the probe once per benchmark process, into a temporary directory. */
 function buildProbe(): Promise<string> {
   probeBinary ??= (async () => {
-    const binary = join(await mkdtemp(join(tmpdir(), "shop-wakeup-delay-")), "wakeup-delay");
+    const directory = await mkdtemp(join(tmpdir(), "shop-wakeup-delay-"));
+    process.once("exit", () => rmSync(directory, { recursive: true, force: true }));
+    const binary = join(directory, "wakeup-delay");
     try {
       await promisify(execFile)("cc", ["-O2", "-o", binary, probeSource]);
     } catch (error) {
@@ -40,9 +43,10 @@ export interface WakeupDelay {
  * whole machine was meanwhile (share of all CPUs' time, the probes' own included).
  *
  * Why: the B2 latency targets are set in milliseconds on a two-core machine that also carries the
- * load generator and Postgres. How late the machine wakes a task that only sleeps is the floor under
- * any added latency: every hop through a proxy wakes a process at least twice (request in, reply
- * back), and each wake-up can meet this wait, whatever the proxy's code.
+ * load generator and Postgres. How late the machine wakes a task that only sleeps shows the waits
+ * any process meets there when a request or reply wakes it, whatever its code. It is an estimate
+ * for the servers, not a bound: the probes are pinned to one CPU each, while the servers may be
+ * woken on whichever CPU is free.
  */
 export async function withWakeupProbes<T>(
   run: () => Promise<T>,
@@ -66,7 +70,9 @@ export async function withWakeupProbes<T>(
         if (output.trim() === "") {
           throw new Error(`the wake-up probe on CPU ${cpu} printed nothing (exit ${code})`);
         }
-        return { cpu, ...(JSON.parse(output) as Omit<WakeupDelay, "cpu">) };
+        const { full, ...delay } = JSON.parse(output) as Omit<WakeupDelay, "cpu"> & { full: boolean };
+        if (full) throw new Error(`the wake-up probe on CPU ${cpu} ran out of room before the run ended`);
+        return { cpu, ...delay };
       },
     };
   });

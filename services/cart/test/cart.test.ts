@@ -470,10 +470,18 @@ describe("cart service over gRPC", () => {
         options,
       );
       assert.deepEqual(lines(repeat), [`${a}x2`], "the retry answers the cart and adds nothing");
-      const reused = await failure(
-        orphanClient.addItem({ productId: b, quantity: 2, idempotencyKey: key }, options),
-      );
-      assert.equal(reused?.code, Code.FailedPrecondition, "the same key for another add");
+      for (const other of [
+        { productId: b, quantity: 2 },
+        { productId: a, quantity: 3 },
+      ]) {
+        const reused = await failure(orphanClient.addItem({ ...other, idempotencyKey: key }, options));
+        assert.equal(
+          reused?.code,
+          Code.FailedPrecondition,
+          `the same key for another add: ${JSON.stringify(other)}`,
+        );
+        assert.ok(reused.rawMessage.includes(`to add 2 of product "${a}"`), reused.rawMessage);
+      }
       for (const idempotencyKey of [randomUUID(), ""]) {
         const error = await failure(
           orphanClient.addItem({ productId: a, quantity: 1, idempotencyKey }, options),

@@ -162,24 +162,32 @@ describe("a payment database with rows at 0003 upgrades through 0004–0006", ()
     );
 
     const store = createPaymentStore(pg.db, async () => {});
-    const amount = create(MoneySchema, { currencyCode: "EUR", units: 7n, nanos: 0 });
-    const paidOutcome = await store.beginCharge(paid, amount);
+    const otherAmount = create(MoneySchema, { currencyCode: "USD", units: 99n, nanos: 0 });
+    const paidOutcome = await store.beginCharge(paid, otherAmount);
     assert.equal(paidOutcome.kind, "paid");
     assert.equal(paidOutcome.kind === "paid" && paidOutcome.payment.amount?.units, 12n);
-    assert.equal((await store.beginCharge(voided, amount)).kind, "voided");
-    assert.equal((await store.beginCharge(inFlight, amount)).kind, "begun");
+    assert.equal((await store.beginCharge(voided, otherAmount)).kind, "voided");
 
-    // A Refund of the order in flight turns its attempt into an owed refund with the attempt's start.
+    // A Refund of the order whose charge was in flight at the upgrade turns that attempt (the row the
+    // old release wrote, untouched since) into an owed refund of its amount, from its start.
     const refund = await store.refund(
       inFlight,
       async () => assert.fail("no payment to give back"),
       () => assert.fail("no event without a payment"),
     );
     assert.deepEqual(refund, { kind: "no-payment", refundOwed: true });
-    const [owed] = await sql<{ units: string; charge_started_at: Date | null }[]>`
-      select units, charge_started_at from owed_refunds where order_id = ${inFlight}`;
-    assert.equal(owed?.units, "7");
-    assert.ok((owed?.charge_started_at?.getTime() ?? 0) >= upgradedAt - 1000);
+    const [owed] = await sql<{ currency_code: string; units: string; charge_started_at: Date | null }[]>`
+      select currency_code, units, charge_started_at from owed_refunds where order_id = ${inFlight}`;
+    assert.equal(`${owed?.currency_code} ${owed?.units}`, "EUR 7");
+    assert.equal(owed?.charge_started_at?.getTime(), attempt?.last_started_at.getTime());
+    assert.equal((await store.beginCharge(inFlight, otherAmount)).kind, "voided", "the Refund voided it");
+
+    // A new order's charge begins on the upgraded schema.
+    const fresh = randomUUID();
+    assert.equal((await store.beginCharge(fresh, otherAmount)).kind, "begun");
+    const [freshAttempt] = await sql<{ units: string }[]>`
+      select units from charge_attempts where order_id = ${fresh}`;
+    assert.equal(freshAttempt?.units, "99");
 
     // Backfilled starts are used: the refund owed for an hour is final on "nothing captured"; the one
     // owed for seconds may still see its charge capture, so it stays owed.

@@ -60,8 +60,9 @@ export async function withWakeupProbes<T>(
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
+    // "close", not "exit": a process can exit before its last output has been read from the pipe.
     // Rejects if the probe cannot start (no taskset); read only in stop(), so marked handled here.
-    const exited = once(child, "exit");
+    const exited = once(child, "close");
     exited.catch(() => {});
     return {
       async stop(): Promise<WakeupDelay> {

@@ -331,8 +331,8 @@ function lateShare(probes: readonly WakeupDelay[], field: "shareLate1ms" | "shar
  * only an estimate: late wake-ups come in bursts (not independently), the probes are pinned while the
  * servers are not, and a busy event loop serves several requests per wake-up.
  */
-function machineFloorSentence(lateShare: number, requestShare: number, floorP99: number): string {
-  const estimate = `During the edge's runs ${formatPercent(lateShare)} of the probes' wake-ups were at least 2 ms late (median of the rounds). A request
+function machineFloorSentence(lateWakeupShare: number, requestShare: number, floorP99: number): string {
+  const estimate = `During the edge's runs ${formatPercent(lateWakeupShare)} of the probes' wake-ups were at least 2 ms late (median of the rounds). A request
 through a proxy usually wakes two processes inside the paired window (the product when the request arrives, the proxy
 when the reply does); if both met the probes' odds independently, ${formatPercent(requestShare)} of requests would wait at least 2 ms
 there, whatever the proxy's code. That is an estimate; the measured floor, the bare proxy's added p99, is ${floorP99.toFixed(2)} ms.`;

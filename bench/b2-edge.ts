@@ -55,22 +55,25 @@ interface MeasuredLatency {
 }
 
 interface LatencyRound {
-  readonly direct: OpenLoopLatency;
-  readonly directRun: MeasuredLatency;
-  readonly edge: OpenLoopLatency;
+  readonly direct: MeasuredLatency;
+  readonly edge: MeasuredLatency;
   /** The edge's added time per request, from the edge's and the product's request logs. */
   readonly paired: PairedLatency;
-  readonly floor: OpenLoopLatency;
+  readonly floor: MeasuredLatency;
   /** The same for the bare forwarding proxy: what one more process hop costs here, the floor for any edge. */
   readonly floorPaired: PairedLatency;
-  readonly edgeRun: MeasuredLatency;
-  readonly floorRun: MeasuredLatency;
 }
+
+/** The three paths of a latency round, in the order the report lists them. */
+const latencyPaths = [
+  { name: "gRPC direct", of: (round: LatencyRound) => round.direct },
+  { name: "REST through the bare forwarding proxy (floor)", of: (round: LatencyRound) => round.floor },
+  { name: "REST through the edge", of: (round: LatencyRound) => round.edge },
+] as const;
 
 /** One open-loop run through a proxy: client-side latency and the proxy's added time per request. */
 interface ProxyRun {
   readonly run: MeasuredLatency;
-  readonly measured: OpenLoopLatency;
   readonly paired: PairedLatency;
 }
 
@@ -227,12 +230,11 @@ export async function runB2(options: B2Options): Promise<string> {
       const proxyOutput = proxy.captureOutput();
       const productOutput = product.captureOutput();
       const run = await latency("http1", url);
-      return { run, measured: run.latency, paired: pairedAddedLatency(proxyOutput(), productOutput()) };
+      return { run, paired: pairedAddedLatency(proxyOutput(), productOutput()) };
     };
     const latencyRounds: LatencyRound[] = [];
     for (let round = 1; round <= options.latencyRounds; round++) {
-      const directRun = await latency("grpc", grpcUrl);
-      const directLatency = directRun.latency;
+      const direct = await latency("grpc", grpcUrl);
       // The floor and the edge take turns at going first, so neither always follows the direct run.
       const order = round % 2 === 1 ? (["floor", "edge"] as const) : (["edge", "floor"] as const);
       const proxies = { floor: { server: floor, url: floorUrl }, edge: { server: edge, url: restUrl } };
@@ -241,17 +243,14 @@ export async function runB2(options: B2Options): Promise<string> {
       const floorRun = measured.floor as ProxyRun;
       const edgeRun = measured.edge as ProxyRun;
       latencyRounds.push({
-        direct: directLatency,
-        directRun,
-        edgeRun: edgeRun.run,
-        floorRun: floorRun.run,
-        edge: edgeRun.measured,
+        direct,
+        edge: edgeRun.run,
         paired: edgeRun.paired,
-        floor: floorRun.measured,
+        floor: floorRun.run,
         floorPaired: floorRun.paired,
       });
       console.log(
-        `B2 latency round ${round}: p99 direct ${directLatency.p99.toFixed(2)} ms, edge ${edgeRun.measured.p99.toFixed(2)} ms, floor ${floorRun.measured.p99.toFixed(2)} ms; added per request p99: edge ${edgeRun.paired.p99.toFixed(2)} ms, floor ${floorRun.paired.p99.toFixed(2)} ms; sleeps ≥ 2 ms late during the edge run: ${formatPercent(lateShare(edgeRun.run.wakeups, "shareLate2ms"))}`,
+        `B2 latency round ${round}: p99 direct ${direct.latency.p99.toFixed(2)} ms, edge ${edgeRun.run.latency.p99.toFixed(2)} ms, floor ${floorRun.run.latency.p99.toFixed(2)} ms; added per request p99: edge ${edgeRun.paired.p99.toFixed(2)} ms, floor ${floorRun.paired.p99.toFixed(2)} ms; sleeps ≥ 2 ms late during the edge run: ${formatPercent(lateShare(edgeRun.run.wakeups, "shareLate2ms"))}`,
       );
     }
     return report(
@@ -386,28 +385,19 @@ function report(
   const fmt = (v: number) => v.toFixed(2);
   const latencyRow = (round: number, path: string, l: OpenLoopLatency) =>
     `| ${round} | ${path} | ${Math.round(l.achievedRate)} | ${l.measured} | ${fmt(l.p50)} | ${fmt(l.p99)} | ${l.failures} |`;
-  const latencyRows = latencyRounds
-    .flatMap((r, i) => [
-      latencyRow(i + 1, "gRPC direct", r.direct),
-      latencyRow(i + 1, "REST through the bare forwarding proxy (floor)", r.floor),
-      latencyRow(i + 1, "REST through the edge", r.edge),
-    ])
-    .join("\n");
-  const addedP99s = latencyRounds.map((r) => r.edge.p99 - r.direct.p99);
+  /** One table row per round and path, `row` choosing what the row shows of that path's run. */
+  const perPathRows = (row: (round: number, path: string, run: MeasuredLatency) => string) =>
+    latencyRounds.flatMap((r, i) => latencyPaths.map((path) => row(i + 1, path.name, path.of(r)))).join("\n");
+  const latencyRows = perPathRows((round, path, run) => latencyRow(round, path, run.latency));
+  const addedP99s = latencyRounds.map((r) => r.edge.latency.p99 - r.direct.latency.p99);
   const pairedRows = latencyRounds
     .map(
       (r, i) =>
         `| ${i + 1} | ${r.floorPaired.pairs} | ${fmt(r.floorPaired.p50)} | ${fmt(r.floorPaired.p99)} | ${r.paired.pairs} | ${fmt(r.paired.p50)} | ${fmt(r.paired.p99)} |`,
     )
     .join("\n");
-  const wakeupRows = latencyRounds
-    .flatMap((r, i) => [
-      wakeupRow(i + 1, "gRPC direct", r.directRun),
-      wakeupRow(i + 1, "REST through the bare forwarding proxy (floor)", r.floorRun),
-      wakeupRow(i + 1, "REST through the edge", r.edgeRun),
-    ])
-    .join("\n");
-  const edgeLateShare = median(latencyRounds.map((r) => lateShare(r.edgeRun.wakeups, "shareLate2ms")));
+  const wakeupRows = perPathRows(wakeupRow);
+  const edgeLateShare = median(latencyRounds.map((r) => lateShare(r.edge.wakeups, "shareLate2ms")));
   const requestsMeetingLateWakeup = 1 - (1 - edgeLateShare) ** 2;
   const pairedP99 = median(latencyRounds.map((r) => r.paired.p99));
   const floorP99 = median(latencyRounds.map((r) => r.floorPaired.p99));

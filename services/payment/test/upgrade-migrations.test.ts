@@ -25,6 +25,36 @@ async function migrationsUpTo(lastIdx: number): Promise<string> {
   return folder;
 }
 
+/** A fresh payment database and the migrations of an older release, to upgrade from. */
+interface OlderReleaseBed {
+  readonly pg: Postgres;
+  readonly sql: postgres.Sql;
+  /** Migrates the database to the older release's schema. */
+  migrateToOlderRelease(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function openOlderReleaseBed(prefix: string, lastIdx: number): Promise<OlderReleaseBed> {
+  const database: TestDatabase = await createTestDatabase({ prefix });
+  const pg = createPostgres({
+    url: database.url,
+    logger: createLogger({ service: "payment", level: "silent" }),
+  });
+  const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+  const olderMigrations = await migrationsUpTo(lastIdx);
+  return {
+    pg,
+    sql,
+    migrateToOlderRelease: () => migrate(pg.db, olderMigrations),
+    async close() {
+      await sql.end({ timeout: 5 });
+      await pg.close();
+      await database.drop();
+      await rm(olderMigrations, { recursive: true, force: true });
+    },
+  };
+}
+
 interface Row {
   order_id: string;
   done: boolean;
@@ -39,28 +69,16 @@ interface Row {
  * gets such rows, then the rest of the migrations.
  */
 describe("migration 0006 reopens owed refunds closed as nothing captured in the last 7 days", () => {
-  let database: TestDatabase;
-  let pg: Postgres;
-  let sql: postgres.Sql;
-  let upTo0005: string;
-
+  let bed: OlderReleaseBed;
+  // The migrations as they were before 0006.
   before(async () => {
-    database = await createTestDatabase({ prefix: "payment_reopen" });
-    pg = createPostgres({ url: database.url, logger: createLogger({ service: "payment", level: "silent" }) });
-    sql = postgres(database.url, { max: 1, onnotice: () => {} });
-    // The migrations as they were before 0006.
-    upTo0005 = await migrationsUpTo(5);
+    bed = await openOlderReleaseBed("payment_reopen", 5);
   });
-
-  after(async () => {
-    await sql?.end({ timeout: 5 });
-    await pg?.close();
-    await database?.drop();
-    if (upTo0005) await rm(upTo0005, { recursive: true, force: true });
-  });
+  after(() => bed?.close());
 
   test("recent 'nothing captured' rows are owed again, due now, with a start; others are untouched", async () => {
-    await migrate(pg.db, upTo0005);
+    const { pg, sql } = bed;
+    await bed.migrateToOlderRelease();
     const recent = randomUUID();
     const startKnown = randomUUID();
     const old = randomUUID();
@@ -103,27 +121,15 @@ describe("migration 0006 reopens owed refunds closed as nothing captured in the 
  */
 describe("a payment database with rows at 0003 upgrades through 0004–0006", () => {
   const chargeInFlightMs = 70_000;
-  let database: TestDatabase;
-  let pg: Postgres;
-  let sql: postgres.Sql;
-  let upTo0003: string;
-
+  let bed: OlderReleaseBed;
   before(async () => {
-    database = await createTestDatabase({ prefix: "payment_upgrade" });
-    pg = createPostgres({ url: database.url, logger: createLogger({ service: "payment", level: "silent" }) });
-    sql = postgres(database.url, { max: 1, onnotice: () => {} });
-    upTo0003 = await migrationsUpTo(3);
+    bed = await openOlderReleaseBed("payment_upgrade", 3);
   });
-
-  after(async () => {
-    await sql?.end({ timeout: 5 });
-    await pg?.close();
-    await database?.drop();
-    if (upTo0003) await rm(upTo0003, { recursive: true, force: true });
-  });
+  after(() => bed?.close());
 
   test("paid, voided and in-flight orders and owed refunds keep their meaning under the new code", async () => {
-    await migrate(pg.db, upTo0003);
+    const { pg, sql } = bed;
+    await bed.migrateToOlderRelease();
     const [paid, voided, inFlight, owedLongAgo, owedJustNow] = [1, 2, 3, 4, 5].map(() => randomUUID()) as [
       string,
       string,

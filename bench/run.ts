@@ -6,6 +6,7 @@ import { runB1 } from "./b1-unary-server.js";
 import { runB2 } from "./b2-edge.js";
 import { runB6 } from "./b6-outbox.js";
 import { runB7 } from "./b7-checkout.js";
+import { runLogLines } from "./log-lines.js";
 import { writeResultsSection } from "./results-file.js";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -35,6 +36,7 @@ const benchmarks: Record<string, () => Promise<string>> = {
       logLevel: process.env.B7_LOG_LEVEL ?? "info",
       postgresAdminUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
     }),
+  log: () => runLogLines({ rounds, lines: 200_000, linesPerTurn: 64 }),
 };
 
 const requested = process.argv.slice(2).map((name) => name.toLowerCase());

@@ -118,6 +118,22 @@ describe("RPC tracing: server spans, client spans and propagation across two rea
     assert.equal(client.attributes["shop.service"], "front", "client spans name the calling service");
   });
 
+  it("records nothing for a caller that does not sample, yet keeps its trace id on the wire", async () => {
+    const unsampled = `00-${callerTraceId}-${callerSpanId}-00`;
+    const reply = await grpcClient().read({ text: "x" }, { headers: { traceparent: unsampled } });
+    await tt.tracing.forceFlush();
+
+    assert.deepEqual(tt.traceSpans(callerTraceId), [], "no span of an unsampled trace is recorded");
+    const frontLine = frontLog
+      .records()
+      .filter((r) => r.msg === "rpc finished" && r.trace_id === callerTraceId)
+      .at(-1);
+    assert.ok(frontLine, "the front logged the call");
+    assert.notEqual(frontLine.span_id, callerSpanId);
+    // No CLIENT span in between: the callee is handed the front's own (unrecorded) SERVER span.
+    assert.equal(reply.text, `00-${callerTraceId}-${String(frontLine.span_id)}-00`);
+  });
+
   it("logs the SERVER span's trace_id and span_id on the request line", async () => {
     await grpcClient().read({ text: "x" }, { headers: { traceparent: callerTraceparent } });
     const frontServer = tt

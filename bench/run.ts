@@ -36,7 +36,7 @@ const benchmarks: Record<string, () => Promise<string>> = {
       logLevel: process.env.B7_LOG_LEVEL ?? "info",
       postgresAdminUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
     }),
-  log: () => runLogLines({ rounds, lines: 200_000, linesPerTurn: 64 }),
+  log: () => runLogLines({ rounds, lines: 200_000, linesPerTurn: 16 }),
 };
 
 const requested = process.argv.slice(2).map((name) => name.toLowerCase());

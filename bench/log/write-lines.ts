@@ -13,7 +13,7 @@ const [destinationName, linesText, perTurnText] = process.argv.slice(2);
 const lines = Number(linesText);
 const perTurn = Number(perTurnText);
 
-/** pino's asynchronous SonicBoom, 4 KiB batches: the platform's stdout before createBufferedStdout. */
+/** pino's asynchronous SonicBoom with 4 KiB batches: the platform's stdout before createBufferedStdout. */
 function sonicBoom() {
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
   setInterval(() => destination.flush(), 100).unref();

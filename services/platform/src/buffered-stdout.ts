@@ -1,10 +1,15 @@
 import type { DestinationStream } from "pino";
 import { pino } from "pino";
 
-/** The sink writes once this many bytes wait, or at the next flush tick, whichever comes first. */
-const batchBytes = 4096;
+/**
+ * The sink writes once this many bytes wait, or at the next flush tick, whichever comes first. Why
+ * 32 KiB: a write to a pipe costs tens of µs of CPU whatever its size (the thread-pool hand-off, the
+ * system call, waking the reader), so lines share it best in large batches; 64 KiB, a whole pipe
+ * buffer, cost more again.
+ */
+const batchBytes = 32 * 1024;
 const flushIntervalMs = 100;
-/** The largest single write: a busy turn's lines in one write(2) rather than SonicBoom's default 16 KiB pieces. */
+/** The largest single write: a batch in one write(2) rather than SonicBoom's default 16 KiB pieces. */
 const maxWriteBytes = 64 * 1024;
 
 /**
@@ -29,17 +34,17 @@ export interface BufferedStdout extends DestinationStream {
 
 /**
  * Standard output for the process logger: lines gathered for the rest of the event-loop turn, handed
- * as one string to pino's asynchronous `SonicBoom`, which writes in batches of up to 4 KiB from the
- * thread pool, never one synchronous write(2) per line.
+ * as one string to pino's asynchronous `SonicBoom`, which writes them in batches of 32 KiB (or what
+ * waits at the 100 ms tick) from the thread pool, never one synchronous write(2) per line.
  *
  * Why two stages:
  * - batched writes: a request log line per call made pino's default synchronous stdout the largest
  *   single cost of the edge under load (12 % of its CPU, measured with `--cpu-prof`);
  * - lines joined per turn before `SonicBoom` sees them: on every `write` it measures the byte length
  *   of its whole pending buffer, a string it grows by concatenation, so each line paid for flattening
- *   and scanning everything still waiting (up to 16 KiB while a write is under way). That was 29 % of
- *   a log call's CPU, plus the garbage of the flattened copies: 6.5 µs per request log line, 4.3 µs
- *   joined per turn (`bench/log-lines.ts`).
+ *   and scanning everything still waiting, which grew with the batch. That was 29 % of a log call's
+ *   CPU, plus the garbage of the flattened copies, and it made larger batches cost more, not less.
+ *   `npm run bench -- log` measures both against SonicBoom with 4 KiB batches.
  *
  * Nothing is lost on the way out: the lines of the current turn are handed over and everything
  * waiting is written synchronously when the process exits (an uncaught exception included) and on

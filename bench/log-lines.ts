@@ -38,8 +38,9 @@ async function measure(destination: DestinationName, options: LogLinesOptions): 
 
 /**
  * The CPU cost of one request log line through the platform's stdout destination
- * (`createBufferedStdout`) against pino's asynchronous SonicBoom with the same 4 KiB batches, its
- * baseline, in alternating rounds of fresh processes. Serializing the line (pino) is in both.
+ * (`createBufferedStdout`) against its baseline, pino's asynchronous SonicBoom with 4 KiB batches (the
+ * platform's stdout before it), in alternating rounds of fresh processes. Serializing the line (pino)
+ * is in both.
  */
 export async function runLogLines(options: LogLinesOptions): Promise<string> {
   const runs: Record<DestinationName, number[]> = { "sonic-boom": [], "buffered-stdout": [] };
@@ -66,7 +67,7 @@ writer's user + system time. ${options.rounds} alternating rounds after a warm-u
 | destination | CPU µs per line |
 |---|---:|
 | pino.destination (SonicBoom, asynchronous, 4 KiB batches): baseline | ${baseline.toFixed(2)} |
-| createBufferedStdout (lines joined per turn, then the same SonicBoom) | ${platform.toFixed(2)} |
+| createBufferedStdout (lines joined per turn, then SonicBoom with 32 KiB batches) | ${platform.toFixed(2)} |
 
 **CPU per line: ${formatRatio(platform / baseline)} of the baseline** (rounds: SonicBoom ${runs["sonic-boom"].map((v) => v.toFixed(2)).join(", ")}; buffered stdout ${runs["buffered-stdout"].map((v) => v.toFixed(2)).join(", ")}).
 Every service writes one such line per request, so this is a saving of every request's CPU.

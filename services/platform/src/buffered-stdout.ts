@@ -50,8 +50,8 @@ export interface BufferedStdout extends DestinationStream {
  * waiting is written synchronously when the process exits (an uncaught exception included) and on
  * `logger.fatal`. Only a SIGKILL loses what is waiting: at most the last 100 ms of lines.
  */
-export function createBufferedStdout(fd = 1): BufferedStdout {
-  const sink = pino.destination({ dest: fd, sync: false, minLength: batchBytes, maxWrite: maxWriteBytes });
+export function createBufferedStdout(): BufferedStdout {
+  const sink = pino.destination({ dest: 1, sync: false, minLength: batchBytes, maxWrite: maxWriteBytes });
   let lines: string[] = [];
   let handOverScheduled = false;
 

@@ -1,16 +1,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { DescMethodUnary, Registry } from "@bufbuild/protobuf";
+import type { DescMethodUnary, Message, Registry } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Context } from "@opentelemetry/api";
 import type { Logger } from "@shop/platform/log";
-import { authorize } from "./auth/authorize.js";
+import { admitsAnonymously, authorize } from "./auth/authorize.js";
 import type { Identity, TokenVerifier } from "./auth/token-verifier.js";
 import { clientAddressOf } from "./http/client-address.js";
 import { clientGoneSignal } from "./http/client-gone-signal.js";
 import { describeError, HttpError, writeError } from "./http/error-response.js";
-import { readJsonBody } from "./http/read-json-body.js";
+import { declaresNoBody, readJsonBody } from "./http/read-json-body.js";
+import type { RequestTarget } from "./http/request-target.js";
 import { singleHeader } from "./http/single-header.js";
-import type { RateLimiter } from "./rate-limit/token-bucket.js";
+import type { RateLimitDecision, RateLimiter } from "./rate-limit/token-bucket.js";
 import type { Route, RouteMatch, RouteTable } from "./routes/route-table.js";
 import { badRequest } from "./transcode/bad-request.js";
 import { buildRequestMessage } from "./transcode/build-request.js";
@@ -47,7 +48,7 @@ export function createGateway(options: GatewayOptions) {
   return async function serve(
     req: IncomingMessage,
     res: ServerResponse,
-    url: URL,
+    url: RequestTarget,
     requestId: string,
     /** The request's SERVER span (the root context when untraced): the parent of the upstream call. */
     trace: Context,
@@ -61,34 +62,28 @@ export function createGateway(options: GatewayOptions) {
     const { route, bindings } = match;
     const template = route.template.source;
     if (answersPerCaller(route, req.headers.authorization)) res.setHeader("cache-control", "no-store");
-    /** Spends one token of `client`'s bucket for this route; 429 when it is empty. */
-    const spendToken = async (client: string): Promise<void> => {
-      const decision = await rateLimiter.take(`${client}:${route.httpMethod} ${template}`);
-      res.setHeader("ratelimit-limit", String(rateLimiter.capacity));
-      res.setHeader("ratelimit-remaining", String(decision.remaining));
-      if (!decision.allowed) {
-        req.resume();
-        const seconds = String(decision.retryAfterSeconds);
-        throw new HttpError(429, "resource_exhausted", `rate limit exceeded: retry in ${seconds} s`, {
-          "retry-after": seconds,
-        });
-      }
-    };
     try {
       const authorization = singleHeader(req, "authorization");
       let identity: Identity | undefined;
-      try {
-        identity = await authorize(route.access, authorization, verifier);
-      } catch (refusal) {
-        // A refused caller (401, 403) spends from its address's bucket too: otherwise guessing tokens,
-        // or calling a route without one, went unlimited, each request still costing a signature check.
-        await spendToken(`ip:${clientAddressOf(req, options.trustProxy)}`);
-        throw refusal;
+      // A public route called without a token needs no verdict: no await, so no promise, for it.
+      if (!admitsAnonymously(route.access, authorization)) {
+        try {
+          identity = await authorize(route.access, authorization, verifier);
+        } catch (refusal) {
+          // A refused caller (401, 403) spends from its address's bucket too: otherwise guessing tokens,
+          // or calling a route without one, went unlimited, each request still costing a signature check.
+          const bucket = bucketOf(`ip:${clientAddressOf(req, options.trustProxy)}`, route);
+          enforce(req, res, rateLimiter, rateLimiter.takeNow(bucket) ?? (await rateLimiter.take(bucket)));
+          throw refusal;
+        }
       }
-      await spendToken(
+      const bucket = bucketOf(
         identity ? `user:${identity.userId}` : `ip:${clientAddressOf(req, options.trustProxy)}`,
+        route,
       );
-      const body = await readJsonBody(req, options.bodyLimitBytes);
+      // Awaited only when this replica holds no token of the bucket (see `takeNow`).
+      enforce(req, res, rateLimiter, rateLimiter.takeNow(bucket) ?? (await rateLimiter.take(bucket)));
+      const body = declaresNoBody(req) ? undefined : await readJsonBody(req, options.bodyLimitBytes);
       const idempotencyKey = singleHeader(req, "idempotency-key");
       const message = buildRequestMessage(
         route,
@@ -96,15 +91,16 @@ export function createGateway(options: GatewayOptions) {
         registry,
       );
 
-      const reply = await upstreams
-        .callUnary(route.method as DescMethodUnary, message, {
+      let reply: Message;
+      try {
+        reply = await upstreams.callUnary(route.method as DescMethodUnary, message, {
           headers: forwardHeaders(authorization, requestId),
           signal: clientGoneSignal(req),
           trace,
-        })
-        .catch((error: unknown) => {
-          throw publicUpstreamError(error, route);
         });
+      } catch (error) {
+        throw publicUpstreamError(error, route);
+      }
       const text = JSON.stringify(buildResponseJson(route, reply, registry));
       res.writeHead(200, {
         "content-type": "application/json; charset=utf-8",
@@ -117,6 +113,29 @@ export function createGateway(options: GatewayOptions) {
       return { route: template, status: writeError(res, error, requestId) };
     }
   };
+}
+
+/** The rate-limit bucket of `client` on `route`: each client has one per route. */
+function bucketOf(client: string, route: Route): string {
+  return `${client}:${route.httpMethod} ${route.template.source}`;
+}
+
+/** Applies a rate-limit decision: the `RateLimit-*` headers, and 429 with `Retry-After` when refused. */
+function enforce(
+  req: IncomingMessage,
+  res: ServerResponse,
+  rateLimiter: RateLimiter,
+  decision: RateLimitDecision,
+): void {
+  res.setHeader("ratelimit-limit", String(rateLimiter.capacity));
+  res.setHeader("ratelimit-remaining", String(decision.remaining));
+  if (!decision.allowed) {
+    req.resume();
+    const seconds = String(decision.retryAfterSeconds);
+    throw new HttpError(429, "resource_exhausted", `rate limit exceeded: retry in ${seconds} s`, {
+      "retry-after": seconds,
+    });
+  }
 }
 
 /**

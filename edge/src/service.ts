@@ -133,34 +133,32 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
   const openApiText = JSON.stringify(createOpenApiDocument(routes.routes));
   const docsPage = renderDocsPage();
 
-  async function builtin(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
-    if (req.method !== "GET" && req.method !== "HEAD") return false;
-    switch (path) {
-      case "/healthz":
-        send(res, 200, "application/json; charset=utf-8", JSON.stringify({ status: "ok" }));
-        return true;
-      case "/readyz": {
+  /** The edge's own GET (and HEAD) endpoints, by path; looked up before any await, as most requests miss. */
+  const builtins = new Map<string, (res: ServerResponse) => void | Promise<void>>([
+    [
+      "/healthz",
+      (res) => send(res, 200, "application/json; charset=utf-8", JSON.stringify({ status: "ok" })),
+    ],
+    [
+      "/readyz",
+      async (res) => {
         const readiness = await checkReadiness(upstreams.all, readinessTimeoutMs);
         send(res, readiness.ready ? 200 : 503, "application/json; charset=utf-8", JSON.stringify(readiness));
-        return true;
-      }
-      case "/metrics":
-        send(res, 200, metrics.registry.contentType, await metrics.render());
-        return true;
-      case "/openapi.json":
-        send(res, 200, "application/json; charset=utf-8", openApiText);
-        return true;
-      case "/docs":
+      },
+    ],
+    ["/metrics", async (res) => send(res, 200, metrics.registry.contentType, await metrics.render())],
+    ["/openapi.json", (res) => send(res, 200, "application/json; charset=utf-8", openApiText)],
+    [
+      "/docs",
+      (res) => {
         res.setHeader(
           "content-security-policy",
           "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
         );
         send(res, 200, "text/html; charset=utf-8", docsPage);
-        return true;
-      default:
-        return false;
-    }
-  }
+      },
+    ],
+  ]);
 
   // requireHostHeader: false, because the edge makes that check itself (see lacksHost).
   const serverOptions = { keepAlive: true, requestTimeout: 60_000, requireHostHeader: false };
@@ -169,7 +167,9 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
     const requestId = requestIdOf(req.headers["x-request-id"]);
     res.setHeader("x-request-id", requestId);
     const method = req.method ?? "GET";
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const target = req.url ?? "/";
+    const queryStart = target.indexOf("?");
+    const path = queryStart === -1 ? target : target.slice(0, queryStart);
     // Each REST request is a SERVER span (parented by an incoming traceparent); its upstream call is
     // handed the span's context, so the platform client's CLIENT span becomes its child.
     const span = untracedPaths.has(path)
@@ -226,7 +226,11 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
         status: writeError(res, new HttpError(400, "invalid_argument", "malformed URL"), requestId),
       };
     }
-    if (await builtin(req, res, url.pathname)) return { route: url.pathname, status: res.statusCode };
+    const builtin = req.method === "GET" || req.method === "HEAD" ? builtins.get(url.pathname) : undefined;
+    if (builtin) {
+      await builtin(res);
+      return { route: url.pathname, status: res.statusCode };
+    }
     return gateway(req, res, url, requestId, trace);
   }
 

@@ -57,25 +57,39 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
       }),
     );
   }
+  /** The upstream of each service called so far: the package name is not split on every call. */
+  const byService = new Map<DescService, Upstream | undefined>();
+  const upstreamOf = (service: DescService): Upstream | undefined => {
+    if (!byService.has(service)) byService.set(service, byName.get(upstreamNameOf(service)));
+    return byService.get(service);
+  };
   return {
     all: [...byName.values()],
-    async callUnary(method, message, { headers, signal, trace }) {
-      const upstream = byName.get(upstreamNameOf(method.parent));
+    // Not async: the transport's promise is passed on, without a wrapper promise per call.
+    callUnary(method, message, { headers, signal, trace }) {
+      const upstream = upstreamOf(method.parent);
       if (!upstream) {
-        throw new ConnectError(`no upstream is configured for ${method.parent.typeName}`, Code.Unimplemented);
+        return Promise.reject(
+          new ConnectError(`no upstream is configured for ${method.parent.typeName}`, Code.Unimplemented),
+        );
       }
-      const response = await upstream.transport.unary(
-        method,
-        signal,
-        undefined,
-        headers,
-        message,
-        trace === undefined ? undefined : createContextValues().set(traceParentKey, trace),
-      );
-      return response.message;
+      return upstream.transport
+        .unary(
+          method,
+          signal,
+          undefined,
+          headers,
+          message,
+          trace === undefined ? undefined : createContextValues().set(traceParentKey, trace),
+        )
+        .then(messageOf);
     },
     close() {
       for (const upstream of byName.values()) upstream.close();
     },
   };
+}
+
+function messageOf(response: { readonly message: Message }): Message {
+  return response.message;
 }

@@ -40,6 +40,14 @@ export async function authorize(
   return identity;
 }
 
+/**
+ * True when `authorize` would admit the call at once as anonymous: a public method called without a
+ * token. Lets the caller skip awaiting `authorize` for the commonest request, a catalog read.
+ */
+export function admitsAnonymously(policy: AccessPolicy, authorization: string | undefined): boolean {
+  return policy.kind === "public" && bearerToken(authorization) === undefined;
+}
+
 /** The token of an `Authorization: Bearer <token>` header: undefined when absent, "" when malformed. */
 function bearerToken(header: string | undefined): string | undefined {
   if (header === undefined || header.trim() === "") return undefined;

@@ -1,7 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 
-const signals = new WeakMap<Socket, AbortSignal>();
+/** Where a connection keeps its signal: a property of the socket, read much faster than a WeakMap entry. */
+const signalOfSocket = Symbol("client gone signal");
+type SocketWithSignal = Socket & { [signalOfSocket]?: AbortSignal };
 
 /**
  * A signal that aborts when the client's connection closes: it cancels the upstream call of a client
@@ -14,13 +16,13 @@ const signals = new WeakMap<Socket, AbortSignal>();
  * length of its GC pauses.
  */
 export function clientGoneSignal(req: IncomingMessage): AbortSignal {
-  const socket = req.socket;
-  let signal = signals.get(socket);
+  const socket: SocketWithSignal = req.socket;
+  let signal = socket[signalOfSocket];
   if (!signal) {
     const controller = new AbortController();
     socket.once("close", () => controller.abort(new Error("the client closed the connection")));
     signal = controller.signal;
-    signals.set(socket, signal);
+    socket[signalOfSocket] = signal;
   }
   return signal;
 }

@@ -47,6 +47,11 @@ export interface RateLimiter {
   readonly capacity: number;
   /** Takes one token from the bucket of `key`; fails open (allowed) when Redis is unreachable. */
   take(key: string): Promise<RateLimitDecision>;
+  /**
+   * Takes one token this replica already holds for `key`, if it holds one; undefined means "ask
+   * `take`". The common case of a client that keeps sending, answered without a promise.
+   */
+  takeNow(key: string): RateLimitDecision | undefined;
   /** Stops the sweep of expired leases. */
   close(): void;
 }
@@ -120,6 +125,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         }
         return { allowed: true, remaining: capacity, retryAfterSeconds: 0 };
       }
+    },
+    takeNow(key) {
+      const taken = leases.takeNow(key);
+      return taken && { allowed: true, remaining: taken.remaining, retryAfterSeconds: 0 };
     },
     close: () => leases.close(),
   };

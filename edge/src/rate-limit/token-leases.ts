@@ -95,6 +95,17 @@ export function createTokenLeases(options: TokenLeasesOptions) {
   }
 
   return {
+    /**
+     * A token of `key`'s lease when one is at hand, without waiting; undefined when only `take` can
+     * tell (no lease, an empty or lapsed one). Why: most requests of a steady client find a token
+     * here, and answering them through `take` cost each an async call for nothing.
+     */
+    takeNow(key: string): TakenToken | undefined {
+      const lease = leases.get(key);
+      if (lease === undefined || lease.tokens < 1 || lease.expiresAt <= Date.now()) return undefined;
+      lease.tokens -= 1;
+      return { allowed: true, remaining: lease.tokens + lease.bucketLeft, retryAfterMs: 0 };
+    },
     async take(key: string): Promise<TakenToken> {
       let lease = leases.get(key);
       if (lease === undefined) {

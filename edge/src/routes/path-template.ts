@@ -19,6 +19,8 @@ export type TemplateSegment =
 export interface TemplateVariable {
   /** Field path as written in the proto, e.g. `["product", "id"]`. */
   readonly fieldPath: readonly string[];
+  /** `fieldPath` joined with dots (`product.id`): the key of the variable's binding. */
+  readonly field: string;
   readonly start: number;
   /** Exclusive; `undefined` when the variable ends in `**` and takes every remaining segment. */
   readonly end: number | undefined;
@@ -82,7 +84,7 @@ export function parsePathTemplate(source: string): PathTemplate {
         index++;
       }
       const deep = segments[segments.length - 1]?.kind === "deep";
-      variables.push({ fieldPath, start, end: deep ? undefined : index });
+      variables.push({ fieldPath, field: fieldText, start, end: deep ? undefined : index });
     } else {
       segments.push(plainSegment(part, source));
       index++;
@@ -202,9 +204,14 @@ export function matchRequestPath(template: PathTemplate, path: RequestPath): Pat
   }
   const bindings = new Map<string, string>();
   for (const v of template.variables) {
+    const end = v.end ?? count;
+    if (end === v.start + 1) {
+      bindings.set(v.field, segmentValue(path, v.start, lastValue) as string);
+      continue;
+    }
     const values: string[] = [];
-    for (let i = v.start; i < (v.end ?? count); i++) values.push(segmentValue(path, i, lastValue) as string);
-    bindings.set(v.fieldPath.join("."), values.join("/"));
+    for (let i = v.start; i < end; i++) values.push(segmentValue(path, i, lastValue) as string);
+    bindings.set(v.field, values.join("/"));
   }
   return bindings;
 }
@@ -215,6 +222,8 @@ function segmentValue(path: RequestPath, index: number, lastValue: string | unde
 }
 
 function safeDecode(text: string): string | undefined {
+  // Without a "%" there is nothing to decode (and nothing to fail): most segments of most paths.
+  if (!text.includes("%")) return text;
   try {
     return decodeURIComponent(text);
   } catch {

@@ -1,5 +1,6 @@
 import {
   create,
+  type DescField,
   type DescMessage,
   type JsonValue,
   type Message,
@@ -43,9 +44,9 @@ export function buildRequestMessage(route: Route, parts: RestRequestParts, regis
     merge(schema, message, normalizeEnums(schema, json), registry, "request body");
   }
 
-  const pathBound = new Set([...parts.bindings.keys()]);
-  const queryKeys = [...new Set(parts.query.keys())];
-  if (queryKeys.length > 0) {
+  if (parts.query.size > 0) {
+    const pathBound = new Set(parts.bindings.keys());
+    const queryKeys = [...new Set(parts.query.keys())];
     if (route.body === "*") {
       throw badRequest(
         `query parameter "${queryKeys[0]}" is not accepted here: send every field in the JSON body`,
@@ -56,7 +57,7 @@ export function buildRequestMessage(route: Route, parts: RestRequestParts, regis
     // setting it under both spellings slipped past the "not repeated" check (the last value won).
     const keyOfPath = new Map<string, string>();
     for (const key of queryKeys) {
-      const fields = resolveFieldPath(schema, key.split("."), "query parameter");
+      const fields = fieldsOfPath(schema, key, "query parameter");
       const protoPath = fields.map((f) => f.name).join(".");
       const earlier = keyOfPath.get(protoPath);
       if (earlier !== undefined)
@@ -76,12 +77,7 @@ export function buildRequestMessage(route: Route, parts: RestRequestParts, regis
   if (parts.bindings.size > 0) {
     const json: JsonObject = {};
     for (const [path, value] of parts.bindings) {
-      setTextField(
-        json,
-        resolveFieldPath(schema, path.split("."), "path variable"),
-        [value],
-        "path variable",
-      );
+      setTextField(json, fieldsOfPath(schema, path, "path variable"), [value], "path variable");
     }
     merge(schema, message, json, registry, "URL path");
   }
@@ -91,6 +87,27 @@ export function buildRequestMessage(route: Route, parts: RestRequestParts, regis
     merge(schema, message, { [field.jsonName]: parts.idempotencyKey }, registry, "Idempotency-Key header");
   }
   return message;
+}
+
+/** Field paths resolved so far, per message: a route's path variables are resolved on every request. */
+const resolvedPaths = new WeakMap<DescMessage, Map<string, readonly DescField[]>>();
+
+/**
+ * `resolveFieldPath` of a dotted path, remembered once it resolves. Only paths that name fields are
+ * kept, so what callers can make it hold is bounded by the contracts, whatever query keys they send.
+ */
+function fieldsOfPath(schema: DescMessage, path: string, what: string): readonly DescField[] {
+  let paths = resolvedPaths.get(schema);
+  if (!paths) {
+    paths = new Map();
+    resolvedPaths.set(schema, paths);
+  }
+  let fields = paths.get(path);
+  if (!fields) {
+    fields = resolveFieldPath(schema, path.split("."), what);
+    paths.set(path, fields);
+  }
+  return fields;
 }
 
 function merge(

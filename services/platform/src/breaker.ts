@@ -103,16 +103,15 @@ export function createUpstreamBreaker(options: UpstreamBreakerOptions): Upstream
     );
 
   return {
-    async run<T>(call: () => Promise<T>): Promise<T> {
-      try {
-        return (await breaker.fire(call)) as T;
-      } catch (error) {
+    run<T>(call: () => Promise<T>): Promise<T> {
+      // A plain `catch` rather than an async wrapper: one promise less on every upstream call.
+      return (breaker.fire(call) as Promise<T>).catch((error: unknown) => {
         if (error instanceof Error && CircuitBreaker.isOurError(error)) {
           const open = (error as { code?: string }).code === "EOPENBREAKER";
           throw unavailable(open ? "its circuit breaker is open" : error.message, error);
         }
         throw error;
-      }
+      });
     },
     throwIfOpen() {
       if (breaker.opened) throw unavailable("its circuit breaker is open");

@@ -68,6 +68,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     streams: createGrpcTransport({ baseUrl: options.baseUrl, sessionManager, interceptors }),
   });
   const breaker = createUpstreamBreaker({ upstream, options: options.breaker, logger: log, metrics });
+  const ownInterceptors = (options.interceptors?.length ?? 0) > 0;
 
   const transport: Transport = {
     unary(method, signal, callTimeoutMs, header, input, contextValues) {
@@ -77,7 +78,14 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         breaker.run(() =>
           withRetry(
             (attempt, remainingMs) =>
-              inner.unary(method, signal, remainingMs, attemptHeader(traced, attempt), input, contextValues),
+              inner.unaryWithOwnedHeader(
+                method,
+                signal,
+                remainingMs,
+                attemptHeader(traced, attempt, ownInterceptors),
+                input,
+                contextValues,
+              ),
             {
               method,
               policy,
@@ -125,12 +133,15 @@ export function createServiceClient<S extends DescService>(service: S, options: 
   return createUpstream(options).client(service);
 }
 
-type HeaderInit = ConstructorParameters<typeof Headers>[0];
-
-/** Marks retries the way gRPC's retry design does, so the server can tell a retry from a new call. */
-function attemptHeader(header: HeaderInit | undefined, attempt: number): HeaderInit | undefined {
-  if (attempt === 1) return header;
+/**
+ * The headers of one attempt. The first takes the traced headers themselves (the transport adds its
+ * `grpc-timeout` to them rather than copying them first), unless the caller's own interceptors run:
+ * what they change in one attempt must not leak into the next. A retry gets a copy marked the way
+ * gRPC's retry design does, so the server can tell a retry from a new call.
+ */
+function attemptHeader(header: Headers, attempt: number, ownInterceptors: boolean): Headers {
+  if (attempt === 1 && !ownInterceptors) return header;
   const headers = new Headers(header);
-  headers.set("grpc-previous-rpc-attempts", String(attempt - 1));
+  if (attempt > 1) headers.set("grpc-previous-rpc-attempts", String(attempt - 1));
   return headers;
 }

@@ -11,6 +11,7 @@ import {
 import {
   Code,
   ConnectError,
+  type ContextValues,
   createContextValues,
   type Interceptor,
   type Transport,
@@ -18,6 +19,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { codeFromHttpStatus, findTrailerError, parseTimeout } from "@connectrpc/connect/protocol-grpc";
+import { unwatchAbort, watchAbort } from "./abort-watchers.js";
 import {
   type ClientStream,
   H2cConnection,
@@ -42,6 +44,19 @@ export interface FastGrpcTransportOptions {
 
 /** The transport plus a way to drop its connection. */
 export interface FastGrpcTransport extends Transport {
+  /**
+   * `unary` for a caller that gives its `Headers` away (the platform client, whose headers are made
+   * afresh for each attempt): they become the request's headers as they are, with `grpc-timeout`
+   * added, instead of being copied first as `unary` copies whatever a caller passes.
+   */
+  unaryWithOwnedHeader<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+    header: Headers,
+    input: MessageInitShape<I>,
+    contextValues?: ContextValues,
+  ): Promise<UnaryResponse<I, O>>;
   close(): void;
 }
 
@@ -150,7 +165,7 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
         if (settled) return;
         settled = true;
         clearTimeout(deadlineTimer);
-        request.signal.removeEventListener("abort", onAbort);
+        unwatchAbort(request.signal, onAbort);
         if (error) {
           stream?.cancel();
           reject(error);
@@ -202,7 +217,7 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
         onAbort();
         return;
       }
-      if (request.signal !== neverAborted) request.signal.addEventListener("abort", onAbort);
+      if (request.signal !== neverAborted) watchAbort(request.signal, onAbort);
       const deadlineTimer =
         timeout.timeoutMs === undefined
           ? undefined
@@ -220,31 +235,43 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
     invoke = (interceptors[i] as Interceptor)(invoke as never) as typeof invoke;
   }
 
+  /** Sends one unary call with `header` as its request headers (the caller's own or a copy). */
+  function unaryCall<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+    header: Headers,
+    input: MessageInitShape<I>,
+    contextValues: ContextValues | undefined,
+  ): Promise<UnaryResponse<I, O>> {
+    if (timeoutMs !== undefined && timeoutMs > 0) {
+      header.set("grpc-timeout", `${Math.max(1, Math.ceil(timeoutMs))}m`);
+    }
+    return invoke({
+      stream: false,
+      service: method.parent,
+      method,
+      requestMethod: "POST",
+      url: addressOf(method).url,
+      header,
+      contextValues: contextValues ?? createContextValues(),
+      signal: signal ?? neverAborted,
+      message: isMessage(input, method.input) ? input : create(method.input, input as never),
+    } as UnaryRequest) as Promise<UnaryResponse<I, O>>;
+  }
+
   return {
-    async unary<I extends DescMessage, O extends DescMessage>(
-      method: DescMethodUnary<I, O>,
-      signal: AbortSignal | undefined,
-      timeoutMs: number | undefined,
-      header: ConstructorParameters<typeof Headers>[0] | undefined,
-      input: MessageInitShape<I>,
-      contextValues?: ReturnType<typeof createContextValues>,
-    ): Promise<UnaryResponse<I, O>> {
-      const requestHeader = new Headers(header);
-      if (timeoutMs !== undefined && timeoutMs > 0) {
-        requestHeader.set("grpc-timeout", `${Math.max(1, Math.ceil(timeoutMs))}m`);
+    async unary(method, signal, timeoutMs, header, input, contextValues) {
+      return unaryCall(method, signal, timeoutMs, new Headers(header), input, contextValues);
+    },
+    unaryWithOwnedHeader(method, signal, timeoutMs, header, input, contextValues) {
+      // Not async, to save a promise per call; a synchronous throw (an input `create` rejects)
+      // still reaches the caller as a rejection.
+      try {
+        return unaryCall(method, signal, timeoutMs, header, input, contextValues);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      const response = await invoke({
-        stream: false,
-        service: method.parent,
-        method,
-        requestMethod: "POST",
-        url: addressOf(method).url,
-        header: requestHeader,
-        contextValues: contextValues ?? createContextValues(),
-        signal: signal ?? neverAborted,
-        message: isMessage(input, method.input) ? input : create(method.input, input as never),
-      } as UnaryRequest);
-      return response as UnaryResponse<I, O>;
     },
     stream: (...args) => options.streams.stream(...args),
     close() {

@@ -64,21 +64,40 @@ export interface RetryOptions {
  * backoff would end past the deadline; then rethrows the last error. `attempt` receives its number
  * (from 1) and the milliseconds left, which become that attempt's own deadline on the wire.
  */
-export async function withRetry<T>(
+export function withRetry<T>(
+  attempt: (attemptNumber: number, remainingMs: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
+  // The first attempt outside any async frame: it is nearly always the only one, and an async loop
+  // around it added a promise and a turn of the microtask queue to every upstream call.
+  let first: Promise<T>;
+  try {
+    first = attempt(1, Math.max(1, options.deadline - Date.now()));
+  } catch (error) {
+    first = Promise.reject(error);
+  }
+  return first.catch((error: unknown) => retryAfter(error, attempt, options));
+}
+
+/** The attempts after the first failed with `firstError`, as `withRetry` describes. */
+async function retryAfter<T>(
+  firstError: unknown,
   attempt: (attemptNumber: number, remainingMs: number) => Promise<T>,
   options: RetryOptions,
 ): Promise<T> {
   const { policy, deadline } = options;
+  let error = firstError;
   for (let n = 1; ; n++) {
+    if (n >= policy.maxAttempts || !isRetryable(options.method, error)) throw error;
+    const delayMs = backoffDelayMs(n, policy, options.random);
+    // Leave the next attempt at least a little time, or it is a guaranteed DeadlineExceeded.
+    if (Date.now() + delayMs + 1 >= deadline) throw error;
+    options.onRetry?.({ attempt: n + 1, delayMs, error });
+    await sleep(delayMs, options.signal, error);
     try {
-      return await attempt(n, Math.max(1, deadline - Date.now()));
-    } catch (error) {
-      if (n >= policy.maxAttempts || !isRetryable(options.method, error)) throw error;
-      const delayMs = backoffDelayMs(n, policy, options.random);
-      // Leave the next attempt at least a little time, or it is a guaranteed DeadlineExceeded.
-      if (Date.now() + delayMs + 1 >= deadline) throw error;
-      options.onRetry?.({ attempt: n + 1, delayMs, error });
-      await sleep(delayMs, options.signal, error);
+      return await attempt(n + 1, Math.max(1, deadline - Date.now()));
+    } catch (next) {
+      error = next;
     }
   }
 }

@@ -52,9 +52,15 @@ export function encodeHeaderBlock(fields: ReadonlyArray<readonly [name: string, 
   return block;
 }
 
+/** Below this length a string is copied byte by byte in JS: cheaper than a call into `Buffer#write`. */
+const shortString = 64;
+
 function writeString(block: Buffer, offset: number, text: string): number {
-  const next = writeInteger(block, offset, text.length, 7, 0x00);
-  return next + block.write(text, next, "latin1");
+  let next = writeInteger(block, offset, text.length, 7, 0x00);
+  if (text.length >= shortString) return next + block.write(text, next, "latin1");
+  // Latin-1: each character's low byte, as `Buffer#write(text, "latin1")` writes it.
+  for (let i = 0; i < text.length; i++) block[next++] = text.charCodeAt(i) & 0xff;
+  return next;
 }
 
 /** HPACK integer (RFC 7541 §5.1): `prefixBits` bits in the first byte, the rest 7 bits per byte. */

@@ -94,6 +94,39 @@ describe("process tracing set-up", () => {
     assert.equal(client.attributes["shop.service"], "edge");
   });
 
+  it("without any exporter, an HTTP request's span continues the caller's trace unsampled, or starts one", () => {
+    createTracing({ serviceName: "edge", activeContext: "explicit" });
+    const callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const continued = startHttpServerSpan({
+      service: "edge",
+      method: "GET",
+      path: "/v1/products/p-1",
+      headers: headerSourceOf({
+        traceparent: `00-${callerTrace}-00f067aa0ba902b7-01`,
+        tracestate: "vendor=opaque",
+      }),
+    });
+    assert.equal(continued.span.isRecording(), false);
+    const ids = continued.span.spanContext();
+    assert.equal(ids.traceId, callerTrace);
+    assert.match(ids.spanId, /^[0-9a-f]{16}$/);
+    assert.notEqual(ids.spanId, "00f067aa0ba902b7");
+    // The upstream call carries this span's ids, unsampled, and the caller's tracestate.
+    const forwarded = traceHeadersOf(continued.context);
+    assert.equal(forwarded.traceparent, `00-${callerTrace}-${ids.spanId}-00`);
+    assert.equal(forwarded.tracestate, "vendor=opaque");
+    continued.end("/v1/products/{id}", 200);
+
+    const fresh = startHttpServerSpan({
+      service: "edge",
+      method: "GET",
+      path: "/",
+      headers: headerSourceOf({}),
+    });
+    assert.match(traceHeadersOf(fresh.context).traceparent ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    assert.notEqual(fresh.span.spanContext().traceId, callerTrace);
+  });
+
   it("has one provider per process: a second set-up throws, ensureTracing shares the first", () => {
     const first = createTestTracing("first");
     assert.throws(() => createTracing({ serviceName: "second" }), /already set up.*first/);

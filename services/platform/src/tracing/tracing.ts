@@ -43,6 +43,8 @@ export type ActiveContext = "async-local-storage" | "explicit";
 export interface Tracing {
   readonly serviceName: string;
   readonly provider: BasicTracerProvider;
+  /** False when nothing is exported, so every span is a non-recording one (see `createTracing`). */
+  readonly records: boolean;
   /** Hands every ended span to the exporters now (before a test reads them, or a process exits). */
   forceFlush(): Promise<void>;
   /**
@@ -103,6 +105,7 @@ export function createTracing(options: TracingOptions): Tracing {
   const tracing: Tracing = {
     serviceName: options.serviceName,
     provider,
+    records: spanProcessors.length > 0,
     forceFlush: () => provider.forceFlush(),
     shutdown() {
       stopping ??= (async () => {

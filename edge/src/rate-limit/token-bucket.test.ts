@@ -86,6 +86,22 @@ describe("rate limiter on Redis (token bucket, leased)", () => {
     assert.ok(tokens > 96.9 && tokens < 97.1, `the bucket holds ${tokens} tokens after 3 requests`);
   });
 
+  it("answers takeNow from a lease this replica holds, and never beyond the bucket", async () => {
+    const limit = limiter(20, 0.01);
+    assert.equal(limit.takeNow("leased"), undefined, "no lease before the first take");
+    let allowed = 0;
+    let immediate = 0;
+    for (let i = 0; i < 40; i++) {
+      const now = limit.takeNow("leased");
+      if (now) immediate += 1;
+      const decision = now ?? (await limit.take("leased"));
+      if (decision.allowed) allowed += 1;
+    }
+    assert.equal(allowed, 20);
+    assert.ok(immediate > 0, "a steady client is answered from its lease");
+    assert.equal(limit.takeNow("leased"), undefined, "an empty bucket leases nothing");
+  });
+
   it("keeps separate buckets per key", async () => {
     const limit = limiter(1, 0.01);
     assert.equal((await limit.take("a")).allowed, true);

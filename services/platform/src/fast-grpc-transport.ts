@@ -126,7 +126,18 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
     return fresh;
   }
 
-  async function send(request: UnaryRequest): Promise<UnaryResponse> {
+  const exchangeSettings: ExchangeSettings = { readMaxBytes, pingTimeoutMs, connection: currentConnection };
+
+  /** Sends one unary call; not async, as the exchange's promise is the call's, but it never throws. */
+  function send(request: UnaryRequest): Promise<UnaryResponse> {
+    try {
+      return sendOrThrow(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  function sendOrThrow(request: UnaryRequest): Promise<UnaryResponse> {
     const method = request.method;
     const payload = toBinary(method.input, request.message);
     const framed = Buffer.allocUnsafe(5 + payload.byteLength);
@@ -151,82 +162,11 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
     const timeout = parseTimeout(request.header.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
     if (timeout.error) throw timeout.error;
 
-    return new Promise<UnaryResponse>((resolve, reject) => {
-      let responseFields: HeaderField[] | undefined;
-      let trailerFields: HeaderField[] | undefined;
-      const chunks: Buffer[] = [];
-      let received = 0;
-      let settled = false;
-      let resent = false;
-      let stream: ClientStream | undefined;
-      let streamConnection: H2cConnection | undefined;
-
-      const finish = (error: ConnectError | undefined, result?: UnaryResponse) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadlineTimer);
-        unwatchAbort(request.signal, onAbort);
-        if (error) {
-          stream?.cancel();
-          reject(error);
-        } else resolve(result as UnaryResponse);
-      };
-      const complete = () => {
-        const result = readResponse(method, responseFields ?? [], trailerFields, chunks, received);
-        if (result instanceof ConnectError) finish(result);
-        else finish(undefined, result);
-      };
-      const listener: StreamListener = {
-        onHeaders(headerFields, endStream) {
-          if (settled) return;
-          if (responseFields === undefined) {
-            if (statusOf(headerFields).startsWith("1")) return; // informational: the response follows
-            responseFields = headerFields;
-          } else trailerFields = headerFields;
-          if (endStream) complete();
-        },
-        onData(chunk, endStream) {
-          if (settled) return;
-          received += chunk.byteLength;
-          if (received > readMaxBytes + 5) {
-            finish(new ConnectError(`response larger than ${readMaxBytes} bytes`, Code.ResourceExhausted));
-            return;
-          }
-          chunks.push(chunk);
-          if (endStream) complete();
-        },
-        onFailure(failure) {
-          if (settled) return;
-          // A request the upstream never processed (GOAWAY, REFUSED_STREAM) may go once more, on a new
-          // connection, whatever the method: it cannot have had an effect (RFC 9113 §8.7).
-          if (failure.kind === "refused" && !resent) {
-            resent = true;
-            start();
-            return;
-          }
-          finish(errorForFailure(failure));
-        },
-      };
-      const start = () => {
-        streamConnection = currentConnection();
-        stream = streamConnection.request(fields, framed, listener);
-      };
-
-      const onAbort = () => finish(ConnectError.from(request.signal.reason, Code.Canceled));
-      if (request.signal.aborted) {
-        onAbort();
-        return;
-      }
-      if (request.signal !== neverAborted) watchAbort(request.signal, onAbort);
-      const deadlineTimer =
-        timeout.timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              finish(new ConnectError("the operation timed out", Code.DeadlineExceeded));
-              streamConnection?.checkAlive(pingTimeoutMs);
-            }, timeout.timeoutMs);
-      start();
-    });
+    return new Promise<UnaryResponse>((resolve, reject) =>
+      new UnaryExchange(exchangeSettings, method, request.signal, fields, framed, resolve, reject).begin(
+        timeout.timeoutMs,
+      ),
+    );
   }
 
   let invoke = send as (request: UnaryRequest) => Promise<UnaryResponse>;
@@ -281,6 +221,127 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
   };
 }
 
+/** What an exchange needs of its transport. */
+interface ExchangeSettings {
+  readonly readMaxBytes: number;
+  readonly pingTimeoutMs: number;
+  /** The transport's open connection, a new one if it has none that takes streams. */
+  connection(): H2cConnection;
+}
+
+/**
+ * One unary call on the wire: the listener of its HTTP/2 stream, its deadline and its settlement.
+ * Why one object: as closures, a call's listener, deadline, abort handler and settlement were about
+ * ten functions allocated on every call; here they are methods, and the call is one allocation.
+ */
+class UnaryExchange implements StreamListener {
+  private responseFields: HeaderField[] | undefined;
+  private trailerFields: HeaderField[] | undefined;
+  private readonly chunks: Buffer[] = [];
+  private received = 0;
+  private settled = false;
+  private resent = false;
+  private stream: ClientStream | undefined;
+  private streamConnection: H2cConnection | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  /** Bound once: it is what the signal's watchers hold, and what is unwatched at the end. */
+  private readonly onAbort = () => this.finish(ConnectError.from(this.signal.reason, Code.Canceled));
+
+  constructor(
+    private readonly settings: ExchangeSettings,
+    private readonly method: DescMethodUnary,
+    private readonly signal: AbortSignal,
+    private readonly fields: ReadonlyArray<readonly [string, string]>,
+    private readonly framed: Buffer,
+    private readonly resolve: (response: UnaryResponse) => void,
+    private readonly reject: (error: ConnectError) => void,
+  ) {}
+
+  /** Sends the request, with a deadline of `timeoutMs` if given; unless the signal has already aborted. */
+  begin(timeoutMs: number | undefined): void {
+    if (this.signal.aborted) {
+      this.onAbort();
+      return;
+    }
+    if (this.signal !== neverAborted) watchAbort(this.signal, this.onAbort);
+    if (timeoutMs !== undefined) this.deadlineTimer = setTimeout(expire, timeoutMs, this);
+    this.start();
+  }
+
+  /** The deadline passed: the call fails, and a connection that stays silent to a PING is dropped. */
+  expire(): void {
+    this.finish(new ConnectError("the operation timed out", Code.DeadlineExceeded));
+    this.streamConnection?.checkAlive(this.settings.pingTimeoutMs);
+  }
+
+  onHeaders(headerFields: HeaderField[], endStream: boolean): void {
+    if (this.settled) return;
+    if (this.responseFields === undefined) {
+      if (statusOf(headerFields).startsWith("1")) return; // informational: the response follows
+      this.responseFields = headerFields;
+    } else this.trailerFields = headerFields;
+    if (endStream) this.complete();
+  }
+
+  onData(chunk: Buffer, endStream: boolean): void {
+    if (this.settled) return;
+    this.received += chunk.byteLength;
+    if (this.received > this.settings.readMaxBytes + 5) {
+      this.finish(
+        new ConnectError(`response larger than ${this.settings.readMaxBytes} bytes`, Code.ResourceExhausted),
+      );
+      return;
+    }
+    this.chunks.push(chunk);
+    if (endStream) this.complete();
+  }
+
+  onFailure(failure: StreamFailure): void {
+    if (this.settled) return;
+    // A request the upstream never processed (GOAWAY, REFUSED_STREAM) may go once more, on a new
+    // connection, whatever the method: it cannot have had an effect (RFC 9113 §8.7).
+    if (failure.kind === "refused" && !this.resent) {
+      this.resent = true;
+      this.start();
+      return;
+    }
+    this.finish(errorForFailure(failure));
+  }
+
+  private start(): void {
+    this.streamConnection = this.settings.connection();
+    this.stream = this.streamConnection.request(this.fields, this.framed, this);
+  }
+
+  private complete(): void {
+    const result = readResponse(
+      this.method,
+      this.responseFields ?? [],
+      this.trailerFields,
+      this.chunks,
+      this.received,
+    );
+    if (result instanceof ConnectError) this.finish(result);
+    else this.finish(undefined, result);
+  }
+
+  private finish(error: ConnectError | undefined, result?: UnaryResponse): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.deadlineTimer);
+    unwatchAbort(this.signal, this.onAbort);
+    if (error) {
+      this.stream?.cancel();
+      this.reject(error);
+    } else this.resolve(result as UnaryResponse);
+  }
+}
+
+/** A timer's callback for an exchange's deadline; module-level, so no closure is made per call. */
+function expire(exchange: UnaryExchange): void {
+  exchange.expire();
+}
+
 /** The unary response, or the error it carries: trailers-only responses hold the status in the headers. */
 function readResponse(
   method: DescMethodUnary,
@@ -290,13 +351,13 @@ function readResponse(
   received: number,
 ): UnaryResponse | ConnectError {
   const statusFields = trailerFields ?? responseFields;
-  const grpcStatus = statusFields.find((field) => field.name === "grpc-status");
-  if (!grpcStatus) {
+  const grpcStatus = fieldValue(statusFields, "grpc-status");
+  if (grpcStatus === undefined) {
     const status = Number(statusOf(responseFields));
     if (status !== 200) return new ConnectError(`HTTP ${status}`, codeFromHttpStatus(status));
     return new ConnectError("the upstream sent no grpc-status", Code.Internal);
   }
-  if (grpcStatus.value !== "0" || statusFields.some((field) => field.name === "grpc-status-details-bin")) {
+  if (grpcStatus !== "0" || fieldValue(statusFields, "grpc-status-details-bin") !== undefined) {
     const error = findTrailerError(toHeaders(statusFields));
     if (error) return error;
   }
@@ -348,7 +409,13 @@ function receivedResponse(
 }
 
 function statusOf(fields: HeaderField[]): string {
-  return fields.find((field) => field.name === ":status")?.value ?? "";
+  return fieldValue(fields, ":status") ?? "";
+}
+
+/** The value of the first field named `name`; a loop, as this runs several times on every call. */
+function fieldValue(fields: readonly HeaderField[], name: string): string | undefined {
+  for (const field of fields) if (field.name === name) return field.value;
+  return undefined;
 }
 
 function toHeaders(fields: HeaderField[]): Headers {

@@ -39,7 +39,7 @@ export interface HttpServerSpan {
  */
 export function startHttpServerSpan(request: HttpRequestInfo): HttpServerSpan {
   const parent = contextFromHeaders(request.headers);
-  if (currentTracing()?.records === false) return unrecordedServerSpan(parent, request.service);
+  if (currentTracing()?.records === false) return unrecordedServerSpan(parent);
   const span = platformTracer().startSpan(
     request.method,
     {
@@ -76,7 +76,7 @@ export function startHttpServerSpan(request: HttpRequestInfo): HttpServerSpan {
  * (attributes, sampler, id generator) was about 3 % of the edge's CPU per REST request for a span
  * that is thrown away; its ids still reach the request log and the upstream's `traceparent`.
  */
-function unrecordedServerSpan(parent: Context, service: string): HttpServerSpan {
+function unrecordedServerSpan(parent: Context): HttpServerSpan {
   const parentSpan = trace.getSpanContext(parent);
   const spanContext: SpanContext = {
     traceId: parentSpan?.traceId ?? newTraceId(),
@@ -85,5 +85,7 @@ function unrecordedServerSpan(parent: Context, service: string): HttpServerSpan 
   };
   if (parentSpan?.traceState) spanContext.traceState = parentSpan.traceState;
   const span = trace.wrapSpanContext(spanContext);
-  return { context: withServiceName(trace.setSpan(parent, span), service), span, end() {} };
+  // No service name in the context: only recorded CLIENT spans read it, and under an unsampled
+  // parent the platform client records none.
+  return { context: trace.setSpan(parent, span), span, end() {} };
 }

@@ -114,7 +114,7 @@ function openApiPath(route: Route): { path: string; parameters: Parameter[] } {
   for (let i = 0; i < segments.length; ) {
     const variable = variables.find((v) => v.start === i);
     if (variable) {
-      const name = variable.fieldPath.join(".");
+      const name = variable.field;
       parts.push(`{${name}}`);
       const field = leafField(route.method.input, variable.fieldPath);
       parameters.push({
@@ -196,7 +196,7 @@ function describe(field: DescField): { description?: string } {
 /** Query parameters: every field not bound by the path or the body, nested messages flattened with dots. */
 function queryParameters(route: Route): Parameter[] {
   if (route.body === "*") return [];
-  const bound = new Set(route.template.variables.map((v) => v.fieldPath.join(".")));
+  const bound = new Set(route.template.variables.map((v) => v.field));
   const out: Parameter[] = [];
   const walk = (
     message: DescMessage,

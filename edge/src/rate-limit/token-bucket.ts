@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { createTokenLeases } from "./token-leases.js";
+import { createTokenLeases, type TakenToken } from "./token-leases.js";
 
 /**
  * Token bucket in one Lua script, so take-and-refill is atomic across every edge replica sharing the
@@ -115,12 +115,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     capacity,
     async take(key) {
       try {
-        const taken = await leases.take(key);
-        return {
-          allowed: taken.allowed,
-          remaining: taken.remaining,
-          retryAfterSeconds: taken.allowed ? 0 : Math.max(1, Math.ceil(taken.retryAfterMs / 1000)),
-        };
+        return decisionOf(await leases.take(key));
       } catch (error) {
         const now = Date.now();
         if (now - lastWarning > 10_000) {
@@ -135,8 +130,17 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
     takeNow(key) {
       const taken = leases.takeNow(key);
-      return taken && { allowed: true, remaining: taken.remaining, retryAfterSeconds: 0 };
+      return taken && decisionOf(taken);
     },
     close: () => leases.close(),
+  };
+}
+
+/** A lease's answer as the limiter's decision: a refusal waits whole seconds, at least one. */
+function decisionOf(taken: TakenToken): RateLimitDecision {
+  return {
+    allowed: taken.allowed,
+    remaining: taken.remaining,
+    retryAfterSeconds: taken.allowed ? 0 : Math.max(1, Math.ceil(taken.retryAfterMs / 1000)),
   };
 }

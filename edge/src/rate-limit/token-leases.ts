@@ -101,10 +101,7 @@ export function createTokenLeases(options: TokenLeasesOptions) {
      * here, and answering them through `take` cost each an async call for nothing.
      */
     takeNow(key: string): TakenToken | undefined {
-      const lease = leases.get(key);
-      if (lease === undefined || lease.tokens < 1 || lease.expiresAt <= Date.now()) return undefined;
-      lease.tokens -= 1;
-      return { allowed: true, remaining: lease.tokens + lease.bucketLeft, retryAfterMs: 0 };
+      return spendLeased(leases.get(key));
     },
     async take(key: string): Promise<TakenToken> {
       let lease = leases.get(key);
@@ -113,11 +110,9 @@ export function createTokenLeases(options: TokenLeasesOptions) {
         leases.set(key, lease);
       }
       for (;;) {
+        const spent = spendLeased(lease);
+        if (spent) return spent;
         const steady = lease.expiresAt > Date.now();
-        if (steady && lease.tokens >= 1) {
-          lease.tokens -= 1;
-          return { allowed: true, remaining: lease.tokens + lease.bucketLeft, retryAfterMs: 0 };
-        }
         const asking = lease.pending === undefined;
         const grant = await (lease.pending ?? renew(key, lease, steady));
         if (grant.granted === 0) return { allowed: false, remaining: 0, retryAfterMs: grant.retryAfterMs };
@@ -130,4 +125,11 @@ export function createTokenLeases(options: TokenLeasesOptions) {
       clearInterval(sweep);
     },
   };
+}
+
+/** One token of `lease`, when it holds one and has not lapsed; undefined otherwise. */
+function spendLeased(lease: Lease | undefined): TakenToken | undefined {
+  if (lease === undefined || lease.tokens < 1 || lease.expiresAt <= Date.now()) return undefined;
+  lease.tokens -= 1;
+  return { allowed: true, remaining: lease.tokens + lease.bucketLeft, retryAfterMs: 0 };
 }

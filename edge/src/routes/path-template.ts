@@ -96,7 +96,7 @@ export function parsePathTemplate(source: string): PathTemplate {
   }
   const seen = new Set<string>();
   for (const v of variables) {
-    const key = v.fieldPath.join(".");
+    const key = v.field;
     if (seen.has(key)) throw new PathTemplateError(`path template "${source}": "${key}" bound twice`);
     seen.add(key);
   }

@@ -128,16 +128,8 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
 
   const exchangeSettings: ExchangeSettings = { readMaxBytes, pingTimeoutMs, connection: currentConnection };
 
-  /** Sends one unary call; not async, as the exchange's promise is the call's, but it never throws. */
+  /** Sends one unary call; may throw, which `unaryCall` turns into a rejection. */
   function send(request: UnaryRequest): Promise<UnaryResponse> {
-    try {
-      return sendOrThrow(request);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  function sendOrThrow(request: UnaryRequest): Promise<UnaryResponse> {
     const method = request.method;
     const payload = toBinary(method.input, request.message);
     const framed = Buffer.allocUnsafe(5 + payload.byteLength);
@@ -175,7 +167,11 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
     invoke = (interceptors[i] as Interceptor)(invoke as never) as typeof invoke;
   }
 
-  /** Sends one unary call with `header` as its request headers (the caller's own or a copy). */
+  /**
+   * Sends one unary call with `header` as its request headers (the caller's own or a copy). Not
+   * async, to save a promise per call; a synchronous throw (an input `create` rejects, a message
+   * `toBinary` cannot encode) still reaches the caller as a rejection.
+   */
   function unaryCall<I extends DescMessage, O extends DescMessage>(
     method: DescMethodUnary<I, O>,
     signal: AbortSignal | undefined,
@@ -184,35 +180,31 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
     input: MessageInitShape<I>,
     contextValues: ContextValues | undefined,
   ): Promise<UnaryResponse<I, O>> {
-    if (timeoutMs !== undefined && timeoutMs > 0) {
-      header.set("grpc-timeout", `${Math.max(1, Math.ceil(timeoutMs))}m`);
+    try {
+      if (timeoutMs !== undefined && timeoutMs > 0) {
+        header.set("grpc-timeout", `${Math.max(1, Math.ceil(timeoutMs))}m`);
+      }
+      return invoke({
+        stream: false,
+        service: method.parent,
+        method,
+        requestMethod: "POST",
+        url: addressOf(method).url,
+        header,
+        contextValues: contextValues ?? createContextValues(),
+        signal: signal ?? neverAborted,
+        message: isMessage(input, method.input) ? input : create(method.input, input as never),
+      } as UnaryRequest) as Promise<UnaryResponse<I, O>>;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return invoke({
-      stream: false,
-      service: method.parent,
-      method,
-      requestMethod: "POST",
-      url: addressOf(method).url,
-      header,
-      contextValues: contextValues ?? createContextValues(),
-      signal: signal ?? neverAborted,
-      message: isMessage(input, method.input) ? input : create(method.input, input as never),
-    } as UnaryRequest) as Promise<UnaryResponse<I, O>>;
   }
 
   return {
     async unary(method, signal, timeoutMs, header, input, contextValues) {
       return unaryCall(method, signal, timeoutMs, new Headers(header), input, contextValues);
     },
-    unaryWithOwnedHeader(method, signal, timeoutMs, header, input, contextValues) {
-      // Not async, to save a promise per call; a synchronous throw (an input `create` rejects)
-      // still reaches the caller as a rejection.
-      try {
-        return unaryCall(method, signal, timeoutMs, header, input, contextValues);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    },
+    unaryWithOwnedHeader: unaryCall,
     stream: (...args) => options.streams.stream(...args),
     close() {
       connection?.close();

@@ -206,15 +206,27 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
     );
   });
 
+  // A client may half-close once its request is sent (`Connection: close` clients, `nc -N`): by
+  // default Node then ended the connection at once and the answer of any request still being served
+  // (an upstream call, a token check) was never written. With this, the answer is written and the
+  // connection closed after it. Why a property: Node's http.Server has no constructor option for it.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on("clientError", createClientErrorHandler(logger));
+  server.on("checkExpectation", (req, res) => {
+    // Node's default answers an Expect other than 100-continue with a bodiless 417.
+    req.resume();
+    const requestId = requestIdOf(req.headers["x-request-id"]);
+    res.setHeader("x-request-id", requestId);
+    const error = new HttpError(417, "expectation_failed", "the edge only understands Expect: 100-continue");
+    logger.info({ requestId, method: req.method, status: writeError(res, error, requestId) }, "request");
+  });
   server.on("connect", createConnectMethodHandler(logger, methods));
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, trace: Context) {
-    if (lacksHost(req)) {
+    const hostProblem = hostHeaderProblem(req);
+    if (hostProblem) {
       req.resume();
-      const error = new HttpError(400, "invalid_argument", "an HTTP/1.1 request must carry a Host header", {
-        connection: "close",
-      });
+      const error = new HttpError(400, "invalid_argument", hostProblem, { connection: "close" });
       return { route: "unmatched", status: writeError(res, error, requestId) };
     }
     if (cors.handle(req, res)) return { route: "preflight", status: 204 };
@@ -223,11 +235,31 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
       req.resume();
       return {
         route: "unmatched",
-        status: writeError(res, new HttpError(400, "invalid_argument", "malformed URL"), requestId),
+        status: writeError(
+          res,
+          new HttpError(
+            400,
+            "invalid_argument",
+            "malformed URL: not a path, or a percent-escape that is not % and two hex digits spelling UTF-8",
+          ),
+          requestId,
+        ),
       };
     }
-    const builtin = req.method === "GET" || req.method === "HEAD" ? builtins.get(url.pathname) : undefined;
+    const builtin = builtins.get(url.pathname);
     if (builtin) {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        req.resume();
+        const error = new HttpError(
+          405,
+          "method_not_allowed",
+          `${req.method} is not allowed on ${url.pathname}`,
+          {
+            allow: "GET, HEAD",
+          },
+        );
+        return { route: url.pathname, status: writeError(res, error, requestId) };
+      }
       await builtin(res);
       return { route: url.pathname, status: res.statusCode };
     }
@@ -268,12 +300,33 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps = {}): Promis
 }
 
 /**
- * An HTTP/1.1 request without a Host header, which RFC 9112 §3.2 makes a 400. Why the edge checks
- * it rather than Node: Node's own check answers with an empty body, while every other refusal of
- * the edge is the JSON error body with a request id that clients and logs rely on.
+ * A `Host` value: a host name, IPv4 or bracketed IP literal, with an optional port (RFC 9110 §7.2 and
+ * RFC 3986 §3.2.2), or empty. Anything else (`a b`, `a/b`) is no authority at all.
  */
-function lacksHost(req: IncomingMessage): boolean {
-  return req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined;
+const validHost = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$/;
+
+/**
+ * What is wrong with the request's Host header, if anything: missing in HTTP/1.1, sent more than
+ * once, or not an authority, each a 400 that RFC 9112 §3.2 requires. Why the edge checks rather
+ * than Node: Node answers a missing Host with an empty body (every other refusal of the edge is the
+ * JSON error body with a request id that clients and logs rely on), and it lets repeated or
+ * malformed ones through (it keeps the first of several).
+ */
+function hostHeaderProblem(req: IncomingMessage): string | undefined {
+  const host = req.headers.host;
+  if (host === undefined) {
+    return req.httpVersionMajor === 1 && req.httpVersionMinor === 1
+      ? "an HTTP/1.1 request must carry a Host header"
+      : undefined;
+  }
+  if (!validHost.test(host)) return "the Host header is not a host name or address with an optional port";
+  let hosts = 0;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 4 && name.toLowerCase() === "host") hosts++;
+  }
+  return hosts > 1 ? "the request carries more than one Host header" : undefined;
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {

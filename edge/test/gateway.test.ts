@@ -35,6 +35,10 @@ async function startUpstreams(): Promise<GrpcServer> {
           if (req.id === "slow") {
             await new Promise((resolve) => setTimeout(resolve, 3000).unref());
           }
+          if (req.id === "broken") {
+            // What a failing upstream's message may hold: meant for its operators, not for the public.
+            throw new ConnectError("pq: password authentication failed for 10.0.0.5:5432", Code.Internal);
+          }
           const product = products.get(req.id);
           if (!product) throw new ConnectError(`product ${req.id} not found`, Code.NotFound);
           return { product };
@@ -100,10 +104,17 @@ interface RawResponse {
  * Sends `request` as raw bytes on a fresh connection and reads the reply until the server closes
  * it: what fetch cannot send (absolute-form targets, raw non-ASCII, malformed requests).
  */
-function rawRequest(port: number, request: string | Buffer): Promise<RawResponse> {
+function rawRequest(
+  port: number,
+  request: string | Buffer,
+  options: { halfClose?: boolean } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const socket = connect(port, "127.0.0.1", () => socket.write(request));
+    // halfClose: the client shuts its sending side right after the request, as some clients do.
+    const socket = connect(port, "127.0.0.1", () =>
+      options.halfClose ? socket.end(request) : socket.write(request),
+    );
     socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     socket.on("error", reject);
     socket.on("close", () => {
@@ -382,6 +393,68 @@ describe("edge gateway over real HTTP, gRPC and Redis", () => {
     const http10 = await rawRequest(edge.port, "GET /v1/products HTTP/1.0\r\n\r\n");
     assert.equal(http10.status, 200, "HTTP/1.0 has no Host requirement");
     assert.equal((await call("GET", "/healthz")).status, 200, "the edge serves on");
+  });
+
+  it("answers 400 for a repeated or malformed Host header", async () => {
+    for (const hosts of ["Host: a\r\nHost: b", "Host: a b", "Host: a/b"]) {
+      const res = await rawRequest(edge.port, `GET /v1/products?pageSize=1 HTTP/1.1\r\n${hosts}\r\n\r\n`);
+      assert.equal(res.status, 400, hosts);
+      assert.equal(res.headers.get("connection"), "close", hosts);
+      assert.match((JSON.parse(res.body) as { message: string }).message, /Host/, hosts);
+    }
+    for (const host of ["shop.example:8080", "127.0.0.1", "[::1]:80", "xn--caf-dma.example"]) {
+      const res = await rawRequest(
+        edge.port,
+        `GET /v1/products?pageSize=1 HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      assert.equal(res.status, 200, host);
+    }
+  });
+
+  it("answers 400 for a query whose percent-escapes are not UTF-8 instead of searching for U+FFFD", async () => {
+    for (const query of ["query=caf%E9", "query=100%"]) {
+      const body = await expectError(await call("GET", `/v1/products?${query}`), 400, "invalid_argument");
+      assert.match(body.message, /malformed URL/, query);
+    }
+    assert.equal((await call("GET", "/v1/products?query=caf%C3%A9")).status, 200);
+  });
+
+  it("answers a client that half-closes after its request (the answer is written, then the connection closed)", async () => {
+    const created = products.values().next().value as Product;
+    const request = `GET /v1/products/${created.id} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const res = await rawRequest(edge.port, request, { halfClose: true });
+    assert.equal(res.status, 200);
+    assert.equal((JSON.parse(res.body) as { product: { id: string } }).product.id, created.id);
+  });
+
+  it("answers 405 with Allow for other methods on its own endpoints, 417 and 501 with the JSON body", async () => {
+    for (const [method, path] of [
+      ["POST", "/healthz"],
+      ["DELETE", "/readyz"],
+      ["PUT", "/openapi.json"],
+    ] as const) {
+      const res = await call(method, path);
+      await expectError(res, 405, "method_not_allowed");
+      assert.equal(res.headers.get("allow"), "GET, HEAD", `${method} ${path}`);
+    }
+    // fetch will not send Expect, so raw bytes.
+    const expectation = await rawRequest(
+      edge.port,
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: bogus\r\nConnection: close\r\n\r\n",
+    );
+    assert.equal(expectation.status, 417);
+    const expectationBody = JSON.parse(expectation.body) as { code: string; requestId: string };
+    assert.equal(expectationBody.code, "expectation_failed");
+    assert.equal(expectationBody.requestId, expectation.headers.get("x-request-id"));
+    const unknownMethod = await rawRequest(edge.port, "FOO /v1/products HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.equal(unknownMethod.status, 501);
+    assert.equal((JSON.parse(unknownMethod.body) as { code: string }).code, "not_implemented");
+  });
+
+  it("hides what an upstream's internal error says: a generic message, the request id to find it in logs", async () => {
+    const body = await expectError(await call("GET", "/v1/products/broken"), 500, "internal");
+    assert.equal(body.message, "internal error");
+    assert.doesNotMatch(JSON.stringify(body), /10\.0\.0\.5|password/);
   });
 
   it("answers CONNECT with 405 and the JSON error body instead of dropping the connection", async () => {

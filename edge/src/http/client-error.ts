@@ -23,7 +23,10 @@ export interface ClientErrorAnswer {
   readonly message: string;
 }
 
-/** The status Node itself would answer (431, 413, 408, else 400), with the edge's error code and a message. */
+/**
+ * The status Node itself would answer (431, 413, 408, else 400), except 501 for an unknown method,
+ * with the edge's error code and a message.
+ */
 function answerFor(error: ParserError): ClientErrorAnswer {
   switch (error.code) {
     case "HPE_HEADER_OVERFLOW":
@@ -37,6 +40,13 @@ function answerFor(error: ParserError): ClientErrorAnswer {
         status: 413,
         code: "payload_too_large",
         message: "chunk extensions of the request body are larger than the edge accepts",
+      };
+    case "HPE_INVALID_METHOD":
+      // A method the parser does not know at all: RFC 9110 §9.1 makes that 501, not a malformed request.
+      return {
+        status: 501,
+        code: "not_implemented",
+        message: "the request method is not one the edge knows",
       };
     case "ERR_HTTP_REQUEST_TIMEOUT":
       return { status: 408, code: "request_timeout", message: "the request was not received in time" };

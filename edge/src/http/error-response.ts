@@ -24,10 +24,16 @@ export class HttpError extends Error {
   }
 }
 
+const internalMessage = "internal error";
+
 /**
  * The status and body for any thrown value. ConnectErrors (from upstreams or the edge's own checks)
- * keep their code and message; anything else is an edge bug and becomes a generic 500 whose cause
- * the caller logs, so internals never leak to clients.
+ * keep their code and, unless internal, their message; anything else is an edge bug and becomes a
+ * generic 500 whose cause the caller logs, so internals never leak to clients.
+ *
+ * Why internal codes (Internal, Unknown, DataLoss) lose their message too: it is whatever failed
+ * inside an upstream or the transport (a driver's error naming a database host, `parse binary:
+ * premature EOF`), meant for operators, who find it in the log under the request id.
  */
 export function describeError(error: unknown): {
   status: number;
@@ -43,11 +49,11 @@ export function describeError(error: unknown): {
     return {
       status: httpStatusOf(error.code),
       code: codeToString(error.code),
-      message: error.rawMessage,
+      message: internal ? internalMessage : error.rawMessage,
       internal,
     };
   }
-  return { status: 500, code: codeToString(Code.Internal), message: "internal error", internal: true };
+  return { status: 500, code: codeToString(Code.Internal), message: internalMessage, internal: true };
 }
 
 /**

@@ -24,11 +24,19 @@ describe("request targets", () => {
     assert.equal(parseRequestTarget("http://"), undefined);
   });
 
+  it("refuses a query whose percent-escapes are not UTF-8, which URLSearchParams would read as U+FFFD", () => {
+    assert.equal(parseRequestTarget("/v1/products?query=caf%E9"), undefined); // Latin-1 é
+    assert.equal(parseRequestTarget("/v1/products?query=100%"), undefined);
+    assert.equal(parseRequestTarget("/v1/products?query=%zz"), undefined);
+    assert.equal(parseRequestTarget("/v1/products?query=%ED%A0%80"), undefined); // a UTF-16 surrogate
+    assert.equal(parseRequestTarget("/v1/products?query=caf%C3%A9")?.searchParams.get("query"), "café");
+  });
+
   it("reads a target exactly as the URL parser does, whichever way it is parsed", () => {
     const targets = [
       "/v1/products/0b6c1f9e-3d1a-4a57-9a59-0c6f5f7c2b10",
       "/v1/products?pageSize=2&query=red+mug&query=blue%20cup&empty=&flag",
-      "/v1/products?q=caf%C3%A9&q=%zz&q='quoted'&q=a=b",
+      "/v1/products?q=caf%C3%A9&q=%2B&q='quoted'&q=a=b",
       "/v1/products?",
       "/v1/../admin/users",
       "/v1/%2e%2e/admin",

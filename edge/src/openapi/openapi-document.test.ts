@@ -103,6 +103,19 @@ describe("OpenAPI document", () => {
     assert.deepEqual(body.required, ["payment", "shippingAddress"]);
   });
 
+  it("marks a request body required only where the edge refuses the call without one", () => {
+    const requestBodyOf = (operation: unknown) =>
+      (operation as { requestBody: { required: boolean } }).requestBody;
+    assert.equal(
+      requestBodyOf(doc.paths["/v1/orders"]?.post).required,
+      true,
+      "payment and address are REQUIRED",
+    );
+    assert.equal(requestBodyOf(doc.paths["/v1/products"]?.post).required, true, "product is REQUIRED");
+    // CancelOrder's only body field (a reason) is optional: `{}` and no body at all both cancel.
+    assert.equal(requestBodyOf(doc.paths["/v1/orders/{id}:cancel"]?.post).required, false);
+  });
+
   it("lists an optional Idempotency-Key header for AddItem and CreateProduct, whose keys are optional", () => {
     for (const path of ["/v1/cart/items", "/v1/products"]) {
       const post = doc.paths[path]?.post as {

@@ -269,7 +269,9 @@ function requestBody(route: Route): Schema | undefined {
       ? partialUpdateBodySchema(resource)
       : fieldSchema(route.method.input.fields.find((f) => f.name === route.body)!);
   }
-  return { required: true, content: { "application/json": { schema } } };
+  // Required only when the edge refuses the call without one: some REQUIRED field must come in it.
+  // `POST /v1/orders/{id}:cancel` takes `{}` or nothing, and said `required: true` until 2026-12-04.
+  return { required: route.requiredBodyFields.length > 0, content: { "application/json": { schema } } };
 }
 
 function responseSchema(route: Route): Schema {

@@ -113,6 +113,28 @@ describe("building request messages", () => {
     assert.deepEqual(json, { productId: "from-path", available: 3 });
   });
 
+  it("refuses a 64-bit integer sent as a JSON number beyond ±2^53 instead of storing it rounded", () => {
+    const order = routeFor("shop.order.v1.Order", "*");
+    // JSON.parse has already rounded 9007199254740993 to ...992: the edge must not pass that on.
+    assertBadRequest(
+      () => build(order, { body: JSON.parse('{"total":{"currencyCode":"EUR","units":9007199254740993}}') }),
+      /"units" is a 64-bit integer beyond ±2\^53 .*send it as a string/,
+    );
+    assertBadRequest(
+      () => build(order, { body: { total: { currencyCode: "EUR", units: -(2 ** 60) } } }),
+      /"units" is a 64-bit integer beyond ±2\^53/,
+    );
+    // Exact as numbers up to 2^53 - 1; any size as strings.
+    assert.deepEqual(build(order, { body: { total: { currencyCode: "EUR", units: 2 ** 53 - 1 } } }).total, {
+      currencyCode: "EUR",
+      units: "9007199254740991",
+    });
+    assert.deepEqual(
+      build(order, { body: { total: { currencyCode: "EUR", units: "9007199254740993" } } }).total,
+      { currencyCode: "EUR", units: "9007199254740993" },
+    );
+  });
+
   it("accepts short enum names inside JSON bodies", () => {
     const json = build(routeFor("shop.order.v1.Order", "*"), { body: { status: "Cancelled", items: [] } });
     assert.equal(json.status, "ORDER_STATUS_CANCELLED");

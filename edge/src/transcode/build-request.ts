@@ -10,7 +10,7 @@ import {
 import type { PathBindings } from "../routes/path-template.js";
 import type { Route } from "../routes/route-table.js";
 import { badRequest } from "./bad-request.js";
-import { normalizeEnums } from "./normalize-json.js";
+import { normalizeRequestJson } from "./normalize-json.js";
 import { checkRequiredBodyFields } from "./required-fields.js";
 import { findField, type JsonObject, resolveFieldPath, setTextField } from "./text-fields.js";
 
@@ -41,7 +41,7 @@ export function buildRequestMessage(route: Route, parts: RestRequestParts, regis
     if (route.body === "*" && (typeof json !== "object" || json === null || Array.isArray(json))) {
       throw badRequest("request body must be a JSON object");
     }
-    merge(schema, message, normalizeEnums(schema, json), registry, "request body");
+    merge(schema, message, normalizeRequestJson(schema, json), registry, "request body");
   }
 
   if (parts.query.size > 0) {

@@ -1,5 +1,6 @@
-import type { DescField, DescMessage, JsonValue } from "@bufbuild/protobuf";
+import { type DescField, type DescMessage, type JsonValue, ScalarType } from "@bufbuild/protobuf";
 import { hasCustomJsonRepresentation } from "@bufbuild/protobuf/wkt";
+import { badRequest } from "./bad-request.js";
 import { resolveEnumValue } from "./enum-names.js";
 import { findField, type JsonObject } from "./text-fields.js";
 
@@ -8,8 +9,12 @@ import { findField, type JsonObject } from "./text-fields.js";
  * numeric strings become full proto names, so protobuf-es `fromJson` accepts what ARCHITECTURE §6
  * allows. Everything else is left untouched for `fromJson` to validate (unknown keys included).
  * Why before `fromJson`: its own enum parsing knows only the full names.
+ *
+ * It also refuses a 64-bit integer field given as a JSON number beyond ±2^53 (see
+ * `refuseRoundedInteger`), the one mistake `fromJson` cannot see: the body was already parsed.
  */
-export function normalizeEnums(schema: DescMessage, json: JsonValue): JsonValue {
+export function normalizeRequestJson(schema: DescMessage, json: JsonValue): JsonValue {
+  if (isWrapperOf64BitInteger(schema)) return refuseRoundedInteger(schema.typeName, json);
   if (!isObject(json) || hasCustomJsonRepresentation(schema)) return json;
   // Object.fromEntries defines every key as an own property. Assigning `out[key] = value` would not:
   // for a body key `__proto__` it replaced the copy's prototype, so the key vanished and `fromJson`
@@ -27,11 +32,15 @@ function normalizeField(field: DescField, value: JsonValue): JsonValue {
     case "enum":
       return normalizeEnum(field, value);
     case "message":
-      return normalizeEnums(field.message, value);
+      return normalizeRequestJson(field.message, value);
+    case "scalar":
+      return is64BitInteger(field.scalar) ? refuseRoundedInteger(field.jsonName, value) : value;
     case "list":
       if (!Array.isArray(value)) return value;
       if (field.listKind === "enum") return value.map((item) => normalizeEnumItem(field, field.enum, item));
-      if (field.listKind === "message") return value.map((item) => normalizeEnums(field.message, item));
+      if (field.listKind === "message") return value.map((item) => normalizeRequestJson(field.message, item));
+      if (is64BitInteger(field.scalar))
+        return value.map((item) => refuseRoundedInteger(field.jsonName, item));
       return value;
     case "map":
       if (!isObject(value)) return value;
@@ -42,8 +51,11 @@ function normalizeField(field: DescField, value: JsonValue): JsonValue {
       }
       if (field.mapKind === "message") {
         return Object.fromEntries(
-          Object.entries(value).map(([k, v]) => [k, normalizeEnums(field.message, v)]),
+          Object.entries(value).map(([k, v]) => [k, normalizeRequestJson(field.message, v)]),
         );
+      }
+      if (is64BitInteger(field.scalar)) {
+        for (const item of Object.values(value)) refuseRoundedInteger(field.jsonName, item);
       }
       return value;
     default:
@@ -65,6 +77,42 @@ function normalizeEnumItem(
   if (typeof value !== "string" && typeof value !== "number") return value;
   if (typeof value === "number" && !Number.isInteger(value)) return value;
   return resolveEnumValue(descEnum, value, field.jsonName);
+}
+
+const sixtyFourBitIntegers: ReadonlySet<ScalarType | undefined> = new Set([
+  ScalarType.INT64,
+  ScalarType.UINT64,
+  ScalarType.SINT64,
+  ScalarType.FIXED64,
+  ScalarType.SFIXED64,
+]);
+
+function is64BitInteger(scalar: ScalarType | undefined): boolean {
+  return sixtyFourBitIntegers.has(scalar);
+}
+
+/** `google.protobuf.Int64Value` and `UInt64Value`, whose JSON form is the bare number (or string). */
+function isWrapperOf64BitInteger(schema: DescMessage): boolean {
+  return (
+    schema.typeName === "google.protobuf.Int64Value" || schema.typeName === "google.protobuf.UInt64Value"
+  );
+}
+
+/**
+ * Returns `value`, or throws InvalidArgument when it is an integer JSON number beyond ±2^53 for a
+ * 64-bit field. Why: proto3 JSON allows 64-bit integers as numbers, but `JSON.parse` reads every
+ * number as a double, so `9007199254740993` arrives as `9007199254740992`; passing that on stored a
+ * different value (a price, a quantity) than the caller sent, with a 200. Numbers within ±2^53 are
+ * exact and pass; beyond it the sent digits are gone, so the caller is told to send a string, as
+ * the edge's own responses do for every 64-bit integer.
+ */
+function refuseRoundedInteger(name: string, value: JsonValue): JsonValue {
+  if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    throw badRequest(
+      `invalid request body: "${name}" is a 64-bit integer beyond ±2^53 sent as a JSON number, which loses digits in JSON parsing; send it as a string (e.g. "9007199254740993")`,
+    );
+  }
+  return value;
 }
 
 function isObject(value: JsonValue): value is JsonObject {

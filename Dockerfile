@@ -39,6 +39,8 @@ COPY --chown=root:root mesh/healthcheck.ts ./mesh/healthcheck.ts
 # The operator's dead-letter command (`docker compose exec order npm run dlq -- list`); it imports only
 # services/platform and runtime dependencies, all copied above.
 COPY --chown=root:root scripts/dlq.ts ./scripts/dlq.ts
+# The operator's key rotation (`docker compose exec user npm run user:rotate-key`), the same way.
+COPY --chown=root:root scripts/rotate-signing-key.ts ./scripts/rotate-signing-key.ts
 # The code is owned by root and read-only to the process; the process runs as the image's node user.
 USER node
 ARG SERVICE=product

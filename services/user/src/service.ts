@@ -77,7 +77,14 @@ export async function startUserService(
       logger.info({ user_id: admin.id }, "admin account ready");
     }
 
-    const keySet = createKeySet({ fetchKeys: () => keys.publicKeys(), maxAgeMs: 60_000 });
+    // An unknown kid is refetched at once (other verifiers wait 10 s between such refetches): a key
+    // rotated by the operator command is then known to GetMe from the first token it signed, and a
+    // forged kid costs one read of this service's own database, as GetMe itself does, not a network call.
+    const keySet = createKeySet({
+      fetchKeys: () => keys.publicKeys(),
+      maxAgeMs: 60_000,
+      minRefreshIntervalMs: 0,
+    });
     await keySet.refresh();
     const verifier = createTokenVerifier({
       keys: keySet,

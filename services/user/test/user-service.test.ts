@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -14,6 +18,8 @@ import { parseUserConfig } from "../src/config.js";
 import { type RunningUserService, startUserService } from "../src/service.js";
 
 const logger = createLogger({ service: "user-test", level: "silent" });
+const execFileAsync = promisify(execFile);
+const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 let database: TestDatabase;
 const running: RunningUserService[] = [];
 
@@ -227,6 +233,74 @@ describe("user service over gRPC", () => {
       for (const token of [before, after]) assert.equal((await remote.verifier.verify(token)).email, email);
     } finally {
       remote.close();
+    }
+  });
+
+  /** Runs the operator command `scripts/rotate-signing-key.ts` as `npm run user:rotate-key` does. */
+  async function rotateKeyCommand(env: Record<string, string>) {
+    const childEnv: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: "silent", ...env };
+    if (!("SIGNING_KEY_ENCRYPTION_KEY" in env)) delete childEnv.SIGNING_KEY_ENCRYPTION_KEY;
+    return execFileAsync(process.execPath, ["--import", "tsx", "scripts/rotate-signing-key.ts"], {
+      cwd: repoRoot,
+      env: childEnv,
+    }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+  }
+
+  it("rotates with the operator command: the next login signs with the new key, earlier tokens stay valid", async () => {
+    const email = freshEmail();
+    await client.register({ email, password: "password1", name: "Ann" });
+    const before = (await client.login({ email, password: "password1" })).accessToken;
+    const oldKid = decodeProtectedHeader(before).kid ?? "";
+
+    const rotation = await rotateKeyCommand({ DATABASE_URL: database.url });
+    assert.equal(rotation.code, 0, rotation.stderr);
+    const newKid = /logins now sign with (\S+)/.exec(rotation.stdout)?.[1] ?? "";
+    assert.match(rotation.stdout, new RegExp(`${oldKid} is retired`));
+
+    const after = (await client.login({ email, password: "password1" })).accessToken;
+    assert.equal(decodeProtectedHeader(after).kid, newKid);
+    assert.notEqual(newKid, oldKid);
+    // The running service learns the new kid from the first token signed with it.
+    for (const token of [before, after]) {
+      assert.equal((await client.getMe({}, bearer(token))).user?.email, email);
+    }
+    const kids = (await client.getPublicKeys({})).keys.map((key) => key.kid);
+    assert.ok(kids.includes(newKid) && kids.includes(oldKid), kids.join(", "));
+  });
+
+  it("refuses to rotate without the encryption key the stored keys are sealed with, writing nothing", async () => {
+    const sealed = await createTestDatabase({ prefix: "user_sealed" });
+    try {
+      const encryptionKey = randomBytes(32).toString("base64");
+      const sealedService = await startUserService(
+        { ...configFor({ SIGNING_KEY_ENCRYPTION_KEY: encryptionKey }), DATABASE_URL: sealed.url },
+        { logger },
+      );
+      await sealedService.shutdown();
+      const countKeys = async () => {
+        const sql = postgres(sealed.url, { max: 1 });
+        try {
+          return (await sql`select count(*)::int as n from signing_keys`)[0]?.n as number;
+        } finally {
+          await sql.end();
+        }
+      };
+      assert.equal(await countKeys(), 1);
+      const refused = await rotateKeyCommand({ DATABASE_URL: sealed.url });
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /SIGNING_KEY_ENCRYPTION_KEY is not set/);
+      assert.equal(await countKeys(), 1, "no unencrypted key was written");
+      const rotated = await rotateKeyCommand({
+        DATABASE_URL: sealed.url,
+        SIGNING_KEY_ENCRYPTION_KEY: encryptionKey,
+      });
+      assert.equal(rotated.code, 0, rotated.stderr);
+      assert.equal(await countKeys(), 2);
+    } finally {
+      await sealed.drop();
     }
   });
 

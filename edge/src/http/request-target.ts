@@ -18,8 +18,9 @@ const plainQuery = /^[\x21-\x22\x24-\x7e]*$/;
 
 /**
  * Parses an HTTP/1.1 request target (RFC 9112 §3.2) into its path and query, or returns undefined
- * when it is malformed, including a query whose percent-escapes are not UTF-8 (see `isWellFormedQuery`). An origin-form target (`/v1/cart?x=1`, the normal case) is always a path: it
- * is appended to a placeholder origin rather than resolved against one, because resolving made
+ * when it is malformed, including a query whose percent-escapes are not UTF-8 (see
+ * `isWellFormedQuery`). An origin-form target (`/v1/cart?x=1`, the normal case) is always a path:
+ * it is appended to a placeholder origin rather than resolved against one, because resolving made
  * `//evil.example/v1/cart` a network-path reference whose `evil.example` became the host and
  * `/v1/cart` the path, so a path that names no route was served as if it did. An absolute-form
  * target (`http://host/v1/cart`, as proxies send) is parsed as the URL it is; its host is ignored.

@@ -14,7 +14,6 @@ import { findField, type JsonObject } from "./text-fields.js";
  * `refuseRoundedInteger`), the one mistake `fromJson` cannot see: the body was already parsed.
  */
 export function normalizeRequestJson(schema: DescMessage, json: JsonValue): JsonValue {
-  if (isWrapperOf64BitInteger(schema)) return refuseRoundedInteger(schema.typeName, json);
   if (!isObject(json) || hasCustomJsonRepresentation(schema)) return json;
   // Object.fromEntries defines every key as an own property. Assigning `out[key] = value` would not:
   // for a body key `__proto__` it replaced the copy's prototype, so the key vanished and `fromJson`
@@ -32,7 +31,9 @@ function normalizeField(field: DescField, value: JsonValue): JsonValue {
     case "enum":
       return normalizeEnum(field, value);
     case "message":
-      return normalizeRequestJson(field.message, value);
+      return isWrapperOf64BitInteger(field.message)
+        ? refuseRoundedInteger(field.jsonName, value)
+        : normalizeRequestJson(field.message, value);
     case "scalar":
       return is64BitInteger(field.scalar) ? refuseRoundedInteger(field.jsonName, value) : value;
     case "list":

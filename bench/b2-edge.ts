@@ -205,12 +205,14 @@ export async function runB2(options: B2Options): Promise<string> {
     await viaFloor();
     await viaEdgeFewerConnections();
     await viaEdgeBesideProduct();
-    const directRuns: Throughput[] = [];
-    const directLikeEdgeRuns: Throughput[] = [];
-    const edgeRuns: Throughput[] = [];
-    const floorRuns: Throughput[] = [];
-    const edgeFewerConnectionsRuns: Throughput[] = [];
-    const edgeBesideProductRuns: Throughput[] = [];
+    const runs: CollectedRuns = {
+      directRuns: [],
+      directLikeEdgeRuns: [],
+      edgeRuns: [],
+      floorRuns: [],
+      edgeFewerConnectionsRuns: [],
+      edgeBesideProductRuns: [],
+    };
     for (let round = 1; round <= options.rounds; round++) {
       if (round > 1) {
         // A fresh edge process each round, warmed up first: two B2 runs of the same code measured
@@ -221,18 +223,18 @@ export async function runB2(options: B2Options): Promise<string> {
         servers.push(edge);
         await viaEdge();
       }
-      directRuns.push(await direct());
-      directLikeEdgeRuns.push(await directLikeEdge());
-      edgeRuns.push(await viaEdge());
-      floorRuns.push(await viaFloor());
-      edgeFewerConnectionsRuns.push(await viaEdgeFewerConnections());
-      edgeBesideProductRuns.push(await viaEdgeBesideProduct());
-      const perCpuSecond = (runs: readonly Throughput[]) => Math.round(runs.at(-1)?.perCpuSecond ?? 0);
+      runs.directRuns.push(await direct());
+      runs.directLikeEdgeRuns.push(await directLikeEdge());
+      runs.edgeRuns.push(await viaEdge());
+      runs.floorRuns.push(await viaFloor());
+      runs.edgeFewerConnectionsRuns.push(await viaEdgeFewerConnections());
+      runs.edgeBesideProductRuns.push(await viaEdgeBesideProduct());
+      const perCpuSecond = (of: readonly Throughput[]) => Math.round(of.at(-1)?.perCpuSecond ?? 0);
       console.log(
-        `B2 round ${round} (req/CPU-s): direct ${perCpuSecond(directRuns)} (8×16), ${perCpuSecond(directLikeEdgeRuns)} (1×128); edge ${perCpuSecond(edgeRuns)}, floor ${perCpuSecond(floorRuns)}, edge with ${fewerRestConnections} connections ${perCpuSecond(edgeFewerConnectionsRuns)}, edge beside the product ${perCpuSecond(edgeBesideProductRuns)}`,
+        `B2 round ${round} (req/CPU-s): direct ${perCpuSecond(runs.directRuns)} (8×16), ${perCpuSecond(runs.directLikeEdgeRuns)} (1×128); edge ${perCpuSecond(runs.edgeRuns)}, floor ${perCpuSecond(runs.floorRuns)}, edge with ${fewerRestConnections} connections ${perCpuSecond(runs.edgeFewerConnectionsRuns)}, edge beside the product ${perCpuSecond(runs.edgeBesideProductRuns)}`,
       );
     }
-    const edgeSaturation = median(edgeRuns.map((r) => r.perSecond));
+    const edgeSaturation = median(runs.edgeRuns.map((r) => r.perSecond));
     const halfRate = Math.max(50, Math.round(edgeSaturation / 2));
     // Latency is measured with every process free to run on either core, as on a host. Kept on one
     // core, the two Node servers starved the Postgres backends the scheduler woke next to them
@@ -280,19 +282,7 @@ export async function runB2(options: B2Options): Promise<string> {
         `B2 latency round ${round}: p99 direct ${direct.latency.p99.toFixed(2)} ms, edge ${edgeRun.run.latency.p99.toFixed(2)} ms, floor ${floorRun.run.latency.p99.toFixed(2)} ms; added per request p99: edge ${edgeRun.paired.p99.toFixed(2)} ms, floor ${floorRun.paired.p99.toFixed(2)} ms; sleeps ≥ 2 ms late during the edge run: ${formatPercent(lateShare(edgeRun.run.wakeups, "shareLate2ms"))}`,
       );
     }
-    return report(
-      options,
-      {
-        directRuns,
-        directLikeEdgeRuns,
-        edgeRuns,
-        floorRuns,
-        edgeFewerConnectionsRuns,
-        edgeBesideProductRuns,
-      },
-      halfRate,
-      latencyRounds,
-    );
+    return report(options, runs, halfRate, latencyRounds);
   } finally {
     for (const server of servers.reverse()) await server.stop();
     await database.drop();
@@ -353,6 +343,9 @@ interface SaturationRuns {
   /** Pids measured: product, edge; the edge on the product's core, the placement used until 2026-12-04. */
   readonly edgeBesideProductRuns: readonly Throughput[];
 }
+
+/** The saturation runs as a B2 run collects them, round by round. */
+type CollectedRuns = { -readonly [Path in keyof SaturationRuns]: Throughput[] };
 
 /** The share of all CPUs' 1 ms sleeps that ended at least that late (probes weighted by their sleeps). */
 function lateShare(probes: readonly WakeupDelay[], field: "shareLate1ms" | "shareLate2ms"): number {
